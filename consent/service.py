@@ -1,0 +1,437 @@
+"""Consent use cases: grant, revoke, exclude, ask, answer, and the one gate every
+disclosure passes through, ``authorize_disclosure``.
+
+Writes commit once per use case; ``authorize_disclosure`` leaves committing to its
+caller so the disclosure and its log entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from consent import audit, store
+from consent.audit import AuditTag
+from consent.config import ConsentConfig
+from consent.errors import (
+    AlreadyAnswered,
+    ConsentRequestNotFound,
+    ExclusionNotFound,
+    GrantNotFound,
+    InvalidConsent,
+    NotTheSubject,
+    SubjectNotFound,
+)
+from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow
+from consent.policy import decide
+from consent.schemas import ConsentRequestCreate, ExclusionCreate, GrantCreate, NavRequestCreate, PartyIn
+from consent.types import (
+    ActorFacts,
+    Category,
+    Decision,
+    Direction,
+    DisclosureRequest,
+    Exclusion,
+    Grant,
+    NavRequest,
+    Party,
+    PartyKind,
+    Permit,
+    Purpose,
+    StatutoryRule,
+)
+from directory import service as directory
+from directory import store as directory_store
+from directory.columns import new_id, utcnow
+from directory.errors import ActorNotFound, OrganisationNotFound
+from directory.models import Actor
+from directory.types import HEALTH_PERSONNEL, NAV_ROLES, Role
+
+MAX_GRANT_DAYS = 366
+
+
+class EventKind:
+    GRANTED = "granted"
+    REVOKED = "revoked"
+    EXCLUDED = "excluded"
+    EXCLUSION_LIFTED = "exclusion_lifted"
+
+
+def _dump(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def _party(data: dict | None) -> Party | None:
+    return None if data is None else Party(PartyKind(data["kind"]), data["value"])
+
+
+def fold(events) -> tuple[dict[str, Grant], dict[str, Exclusion]]:
+    """Derive current consent state from a subject's events, oldest first."""
+    grants: dict[str, Grant] = {}
+    exclusions: dict[str, Exclusion] = {}
+    for e in events:
+        if e.kind == EventKind.GRANTED:
+            p = json.loads(e.payload)
+            grants[e.target_id] = Grant(
+                grant_id=e.target_id,
+                subject_id=e.subject_id,
+                recipient=_party(p["recipient"]),
+                discloser=_party(p.get("discloser")),
+                direction=Direction(p["direction"]),
+                categories=frozenset(Category(c) for c in p["categories"]),
+                purposes=frozenset(Purpose(c) for c in p["purposes"]),
+                valid_from=datetime.fromisoformat(p["valid_from"]),
+                valid_to=datetime.fromisoformat(p["valid_to"]),
+                case_id=p.get("case_id"),
+                granted_at=e.recorded_at,
+                request_id=p.get("request_id"),
+            )
+        elif e.kind == EventKind.REVOKED and e.target_id in grants:
+            if grants[e.target_id].revoked_at is None:
+                grants[e.target_id] = replace(grants[e.target_id], revoked_at=e.recorded_at)
+        elif e.kind == EventKind.EXCLUDED:
+            p = json.loads(e.payload)
+            exclusions[e.target_id] = Exclusion(
+                exclusion_id=e.target_id,
+                subject_id=e.subject_id,
+                actor_id=p["actor_id"],
+                categories=frozenset(Category(c) for c in p["categories"]),
+                created_at=e.recorded_at,
+            )
+        elif e.kind == EventKind.EXCLUSION_LIFTED and e.target_id in exclusions:
+            if exclusions[e.target_id].lifted_at is None:
+                exclusions[e.target_id] = replace(exclusions[e.target_id], lifted_at=e.recorded_at)
+    return grants, exclusions
+
+
+def grant_status(grant: Grant, at: datetime) -> str:
+    if grant.revoked_at is not None and grant.revoked_at <= at:
+        return "revoked"
+    if at < grant.valid_from:
+        return "scheduled"
+    if at >= grant.valid_to:
+        return "expired"
+    return "active"
+
+
+class ConsentService:
+    """Constructed once per app with its config section and the statutory rule set."""
+
+    def __init__(self, config: ConsentConfig, rules: tuple[StatutoryRule, ...]):
+        self.config = config
+        self.rules = rules
+
+    # --- state ------------------------------------------------------------------------
+
+    def state(self, session: Session, subject_id: str) -> tuple[dict[str, Grant], dict[str, Exclusion]]:
+        return fold(store.events_for(session=session, subject_id=subject_id))
+
+    def _require_subject(self, actor: Actor) -> None:
+        if actor.role != Role.EMPLOYEE.value:
+            raise NotTheSubject("only the sick-listed employee can give, withdraw or limit consent")
+
+    def _check_party(self, session: Session, party: PartyIn, where: str) -> None:
+        if party.kind is PartyKind.PERSON:
+            if directory_store.get_actor(session=session, actor_id=party.id) is None:
+                raise ActorNotFound(f"{where}: no actor with id {party.id}")
+        elif party.kind is PartyKind.ORGANISATION:
+            if directory_store.get_organisation(session=session, organisation_id=party.id) is None:
+                raise OrganisationNotFound(f"{where}: no organisation with id {party.id}")
+
+    def _record(self, session: Session, subject: Actor, kind: str, target_id: str, payload: dict, at: datetime) -> None:
+        session.add(
+            ConsentEvent(
+                subject_id=subject.id,
+                kind=kind,
+                target_id=target_id,
+                payload=_dump(payload),
+                recorded_by=subject.id,
+                recorded_at=at,
+            )
+        )
+
+    # --- grants -----------------------------------------------------------------------
+
+    def grant(
+        self, session: Session, subject: Actor, data: GrantCreate, *, now: datetime | None = None,
+        request_id: str | None = None, commit: bool = True,
+    ) -> Grant:
+        """Record a consent grant by ``subject``.
+
+        Raises:
+            NotTheSubject: the caller is not an employee.
+            InvalidConsent: the period is empty, in the past or too long.
+            ActorNotFound / OrganisationNotFound: a party does not exist.
+        """
+        self._require_subject(subject)
+        now = now or utcnow()
+        valid_from = data.valid_from or now
+        if data.valid_to <= valid_from:
+            raise InvalidConsent("valid_to must be after valid_from (which defaults to now)")
+        if data.valid_to <= now:
+            raise InvalidConsent("valid_to is in the past; a consent must end in the future")
+        if data.valid_to - valid_from > timedelta(days=MAX_GRANT_DAYS):
+            raise InvalidConsent(
+                f"a consent can last at most {MAX_GRANT_DAYS} days; give a new one when it runs out"
+            )
+        self._check_party(session, data.recipient, "recipient")
+        if data.discloser is not None:
+            self._check_party(session, data.discloser, "discloser")
+        if data.recipient.kind is PartyKind.PERSON and data.recipient.id == subject.id:
+            raise InvalidConsent("you do not need consent to see your own information")
+        grant_id = new_id()
+        payload = {
+            "recipient": {"kind": data.recipient.kind.value, "value": data.recipient.value},
+            "discloser": None
+            if data.discloser is None
+            else {"kind": data.discloser.kind.value, "value": data.discloser.value},
+            "direction": data.direction.value,
+            "categories": sorted(c.value for c in set(data.categories)),
+            "purposes": sorted(p.value for p in set(data.purposes)),
+            "valid_from": valid_from.isoformat(),
+            "valid_to": data.valid_to.isoformat(),
+            "case_id": data.case_id,
+            "request_id": request_id,
+        }
+        self._record(session, subject, EventKind.GRANTED, grant_id, payload, now)
+        audit.append(
+            session, tag=AuditTag.GRANT_CREATED, subject_id=subject.id, actor_id=subject.id,
+            outcome="record", at=now, case_id=data.case_id,
+            recipient_id=data.recipient.id if data.recipient.kind is PartyKind.PERSON else None,
+            basis_kind="consent", basis_ref=grant_id,
+            reason=f"categories={','.join(payload['categories'])}; purposes={','.join(payload['purposes'])}; "
+            f"until {data.valid_to.date().isoformat()}",
+        )
+        if commit:
+            session.commit()
+        grants, _ = self.state(session, subject.id)
+        return grants[grant_id]
+
+    def revoke(self, session: Session, subject: Actor, grant_id: str, *, now: datetime | None = None) -> Grant:
+        """Withdraw a grant, effective at once.  Withdrawing twice is harmless.
+
+        Raises:
+            GrantNotFound: no such grant of this subject.
+        """
+        self._require_subject(subject)
+        now = now or utcnow()
+        grants, _ = self.state(session, subject.id)
+        grant = grants.get(grant_id)
+        if grant is None:
+            raise GrantNotFound(f"you have no consent with id {grant_id}")
+        if grant.revoked_at is not None:
+            return grant
+        self._record(session, subject, EventKind.REVOKED, grant_id, {}, now)
+        audit.append(
+            session, tag=AuditTag.GRANT_REVOKED, subject_id=subject.id, actor_id=subject.id,
+            outcome="record", at=now, basis_kind="consent", basis_ref=grant_id, case_id=grant.case_id,
+        )
+        session.commit()
+        return replace(grant, revoked_at=now)
+
+    # --- exclusions -------------------------------------------------------------------
+
+    def exclude(self, session: Session, subject: Actor, data: ExclusionCreate, *, now: datetime | None = None) -> Exclusion:
+        self._require_subject(subject)
+        now = now or utcnow()
+        if data.actor_id == subject.id:
+            raise InvalidConsent("you cannot exclude yourself")
+        if directory_store.get_actor(session=session, actor_id=data.actor_id) is None:
+            raise ActorNotFound(f"no actor with id {data.actor_id}")
+        exclusion_id = new_id()
+        categories = sorted(c.value for c in set(data.categories))
+        self._record(session, subject, EventKind.EXCLUDED, exclusion_id, {"actor_id": data.actor_id, "categories": categories}, now)
+        audit.append(
+            session, tag=AuditTag.EXCLUSION_CREATED, subject_id=subject.id, actor_id=subject.id,
+            outcome="record", at=now, recipient_id=data.actor_id, basis_ref=exclusion_id,
+            reason="all categories" if not categories else ",".join(categories),
+        )
+        session.commit()
+        return self.state(session, subject.id)[1][exclusion_id]
+
+    def lift_exclusion(self, session: Session, subject: Actor, exclusion_id: str, *, now: datetime | None = None) -> Exclusion:
+        self._require_subject(subject)
+        now = now or utcnow()
+        exclusion = self.state(session, subject.id)[1].get(exclusion_id)
+        if exclusion is None:
+            raise ExclusionNotFound(f"you have no exclusion with id {exclusion_id}")
+        if exclusion.lifted_at is not None:
+            return exclusion
+        self._record(session, subject, EventKind.EXCLUSION_LIFTED, exclusion_id, {}, now)
+        audit.append(
+            session, tag=AuditTag.EXCLUSION_LIFTED, subject_id=subject.id, actor_id=subject.id,
+            outcome="record", at=now, recipient_id=exclusion.actor_id, basis_ref=exclusion_id,
+        )
+        session.commit()
+        return replace(exclusion, lifted_at=now)
+
+    # --- consent requests -------------------------------------------------------------
+
+    def require_visible_subject(self, session: Session, viewer: Actor, subject_id: str) -> Actor:
+        """The subject, if ``viewer`` is them or related to them; otherwise the same
+        'not found' whether or not the person exists."""
+        subject = directory_store.get_actor(session=session, actor_id=subject_id)
+        if subject is None or subject.role != Role.EMPLOYEE.value or not (
+            viewer.id == subject.id or directory.is_related(session, viewer.id, subject.id)
+        ):
+            raise SubjectNotFound(f"no sick-listed person {subject_id} in any case of yours")
+        return subject
+
+    def request_consent(self, session: Session, requester: Actor, data: ConsentRequestCreate, *, now: datetime | None = None) -> ConsentRequestRow:
+        now = now or utcnow()
+        subject = self.require_visible_subject(session, requester, data.subject_id)
+        if requester.id == subject.id:
+            raise InvalidConsent("you cannot ask yourself for consent; give it directly")
+        self._check_party(session, data.grant.recipient, "grant.recipient")
+        row = ConsentRequestRow(
+            subject_id=subject.id,
+            requester_id=requester.id,
+            payload=data.grant.model_dump_json(),
+            reason=data.reason,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        audit.append(
+            session, tag=AuditTag.REQUEST_CREATED, subject_id=subject.id, actor_id=requester.id,
+            outcome="record", at=now, basis_ref=row.id,
+            reason=f"categories={','.join(c.value for c in data.grant.categories)}",
+        )
+        session.commit()
+        return row
+
+    def answer_request(self, session: Session, subject: Actor, request_id: str, accept: bool, *, now: datetime | None = None) -> ConsentRequestRow:
+        self._require_subject(subject)
+        now = now or utcnow()
+        row = session.get(ConsentRequestRow, request_id)
+        if row is None or row.subject_id != subject.id:
+            raise ConsentRequestNotFound(f"you have no consent request with id {request_id}")
+        if row.status != "pending":
+            raise AlreadyAnswered(f"this request was already answered ({row.status})")
+        if accept:
+            grant = self.grant(
+                session, subject, GrantCreate.model_validate_json(row.payload), now=now,
+                request_id=row.id, commit=False,
+            )
+            row.grant_id = grant.grant_id
+        row.status = "accepted" if accept else "declined"
+        row.answered_at = now
+        session.add(row)
+        audit.append(
+            session, tag=AuditTag.REQUEST_ANSWERED, subject_id=subject.id, actor_id=subject.id,
+            outcome="record", at=now, recipient_id=row.requester_id, basis_ref=row.id, reason=row.status,
+        )
+        session.commit()
+        return row
+
+    # --- NAV's statutory requests ---------------------------------------------------------
+
+    def create_nav_request(self, session: Session, requester: Actor, data: NavRequestCreate, *, now: datetime | None = None) -> NavRequestRow:
+        """NAV asks a GP or specialist for information (folketrygdloven § 21-4)."""
+        now = now or utcnow()
+        if Role(requester.role) not in NAV_ROLES:
+            raise NotTheSubject("only NAV can send a request under folketrygdloven § 21-4", code="NOT_NAV")
+        subject = self.require_visible_subject(session, requester, data.subject_id)
+        addressee = directory_store.get_actor(session=session, actor_id=data.addressee_id)
+        if addressee is None or Role(addressee.role) not in HEALTH_PERSONNEL:
+            raise ActorNotFound(f"no health personnel with id {data.addressee_id}")
+        row = NavRequestRow(
+            subject_id=subject.id,
+            requester_id=requester.id,
+            requester_organisation_id=requester.organisation_id,
+            addressee_id=addressee.id,
+            categories=",".join(sorted(c.value for c in set(data.categories))),
+            purpose=data.purpose.value,
+            reference=data.reference,
+            created_at=now,
+            expires_at=now + timedelta(days=self.config.nav_request_valid_days),
+        )
+        session.add(row)
+        session.flush()
+        audit.append(
+            session, tag=AuditTag.NAV_REQUEST_CREATED, subject_id=subject.id, actor_id=requester.id,
+            outcome="record", at=now, sender_id=addressee.id, recipient_id=requester.id,
+            purpose=data.purpose.value, basis_kind="statutory", basis_ref=row.id,
+            basis_text="folketrygdloven § 21-4", reason=f"categories={row.categories}",
+        )
+        session.commit()
+        return row
+
+    # --- the gate -----------------------------------------------------------------------
+
+    def facts(self, session: Session, actor: Actor, subject_id: str, at: datetime) -> ActorFacts:
+        orgs = directory_store.member_organisation_ids(session=session, actor_id=actor.id, at=at)
+        if actor.organisation_id:
+            orgs.add(actor.organisation_id)
+        return ActorFacts(
+            actor_id=actor.id,
+            role=Role(actor.role),
+            organisation_ids=frozenset(orgs),
+            case_roles=directory.case_roles(session, actor.id, subject_id, at=at),
+        )
+
+    def decide_for(
+        self, session: Session, *, subject_id: str, sender: Actor, recipient: Actor,
+        category: Category, purpose: Purpose, case_id: str | None, at: datetime,
+    ) -> Decision:
+        """Load everything the pure decision needs and decide.  Writes nothing."""
+        request = DisclosureRequest(
+            subject_id=subject_id,
+            sender=self.facts(session, sender, subject_id, at),
+            recipient=self.facts(session, recipient, subject_id, at),
+            category=category,
+            purpose=purpose,
+            at=at,
+            case_id=case_id,
+        )
+        grants, exclusions = self.state(session, subject_id)
+        nav_requests = [
+            NavRequest(
+                request_id=r.id,
+                subject_id=r.subject_id,
+                requester_id=r.requester_id,
+                requester_organisation_id=r.requester_organisation_id,
+                addressee_id=r.addressee_id,
+                categories=frozenset(Category(c) for c in r.categories.split(",")),
+                purpose=Purpose(r.purpose),
+                created_at=r.created_at,
+                expires_at=r.expires_at,
+            )
+            for r in store.open_nav_requests(session=session, subject_id=subject_id, addressee_id=sender.id, at=at)
+        ]
+        return decide(
+            request, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules, nav_requests=nav_requests
+        )
+
+    def authorize_disclosure(
+        self, session: Session, *, actor: Actor, subject_id: str, sender: Actor, recipient: Actor,
+        category: Category, purpose: Purpose, case_id: str | None = None,
+        granted: AuditTag = AuditTag.DECISION_GRANTED, denied: AuditTag = AuditTag.DECISION_DENIED,
+        at: datetime | None = None,
+    ) -> tuple[Decision, audit.DisclosureLogEntry]:
+        """Decide and append one log entry, permit or deny, in the caller's transaction.
+
+        Fails closed: any error while loading facts propagates, and no permit is given.
+        """
+        at = at or utcnow()
+        decision = self.decide_for(
+            session, subject_id=subject_id, sender=sender, recipient=recipient,
+            category=category, purpose=purpose, case_id=case_id, at=at,
+        )
+        common = dict(
+            subject_id=subject_id, actor_id=actor.id, at=at, sender_id=sender.id, recipient_id=recipient.id,
+            category=category.value, purpose=purpose.value, case_id=case_id,
+        )
+        if isinstance(decision, Permit):
+            entry = audit.append(
+                session, tag=granted, outcome="permit", basis_kind=decision.basis.kind.value,
+                basis_ref=decision.basis.ref, basis_text=decision.basis.text, **common,
+            )
+        else:
+            entry = audit.append(
+                session, tag=denied, outcome="deny", reason=f"{decision.reason.value}: {decision.message}", **common,
+            )
+        return decision, entry

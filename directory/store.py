@@ -1,0 +1,156 @@
+"""Directory queries.  Keyword-only ``session``; never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, text
+from sqlmodel import Session, select
+
+from directory.models import Actor, Organisation, PublicKey, Relation
+
+
+def get_actor(*, session: Session, actor_id: str) -> Actor | None:
+    return session.get(Actor, actor_id)
+
+
+def get_actor_by_subject(*, session: Session, subject: str) -> Actor | None:
+    return session.exec(select(Actor).where(Actor.oidc_subject == subject)).first()
+
+
+def get_organisation(*, session: Session, organisation_id: str) -> Organisation | None:
+    return session.get(Organisation, organisation_id)
+
+
+def organisations_by_id(*, session: Session, ids: Iterable[str]) -> dict[str, Organisation]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Organisation).where(Organisation.id.in_(wanted))).all()
+    return {o.id: o for o in rows}
+
+
+def active_relations_between(
+    *, session: Session, from_actor_id: str, to_actor_id: str, at: datetime
+) -> Sequence[Relation]:
+    return session.exec(
+        select(Relation).where(
+            Relation.from_actor_id == from_actor_id,
+            Relation.to_actor_id == to_actor_id,
+            Relation.valid_from <= at,
+            or_(Relation.valid_to.is_(None), Relation.valid_to > at),
+        )
+    ).all()
+
+
+def active_relations_to(*, session: Session, to_actor_id: str, at: datetime) -> Sequence[Relation]:
+    return session.exec(
+        select(Relation).where(
+            Relation.to_actor_id == to_actor_id,
+            Relation.valid_from <= at,
+            or_(Relation.valid_to.is_(None), Relation.valid_to > at),
+        )
+    ).all()
+
+
+def active_relations_from(
+    *, session: Session, from_actor_id: str, at: datetime
+) -> Sequence[Relation]:
+    return session.exec(
+        select(Relation).where(
+            Relation.from_actor_id == from_actor_id,
+            Relation.to_actor_id.is_not(None),
+            Relation.valid_from <= at,
+            or_(Relation.valid_to.is_(None), Relation.valid_to > at),
+        )
+    ).all()
+
+
+def member_organisation_ids(*, session: Session, actor_id: str, at: datetime) -> set[str]:
+    rows = session.exec(
+        select(Relation.organisation_id).where(
+            Relation.from_actor_id == actor_id,
+            Relation.organisation_id.is_not(None),
+            Relation.valid_from <= at,
+            or_(Relation.valid_to.is_(None), Relation.valid_to > at),
+        )
+    ).all()
+    return {r for r in rows if r}
+
+
+def active_keys(*, session: Session, actor_id: str) -> Sequence[PublicKey]:
+    return session.exec(
+        select(PublicKey)
+        .where(PublicKey.actor_id == actor_id, PublicKey.revoked_at.is_(None))
+        .order_by(PublicKey.created_at)
+    ).all()
+
+
+def all_keys(*, session: Session, actor_id: str) -> Sequence[PublicKey]:
+    return session.exec(
+        select(PublicKey).where(PublicKey.actor_id == actor_id).order_by(PublicKey.created_at)
+    ).all()
+
+
+def actors_with_encryption_key(*, session: Session, actor_ids: Iterable[str]) -> set[str]:
+    ids = list(set(actor_ids))
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(PublicKey.actor_id).where(
+            PublicKey.actor_id.in_(ids),
+            PublicKey.purpose == "encryption",
+            PublicKey.revoked_at.is_(None),
+        )
+    ).all()
+    return set(rows)
+
+
+def fulltext_actor_ids(*, session: Session, terms: list[str], limit: int) -> list[str]:
+    """Actors whose search text has every term as a word prefix.
+
+    SQLite uses the FTS5 table ``actor_fts``; PostgreSQL a ``simple`` tsvector with a GIN
+    index.  Both are created by the migration; terms are already reduced to letters
+    and digits, so they cannot carry query syntax.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        query = " AND ".join(f'"{term}"*' for term in terms)
+        rows = session.execute(
+            text("SELECT actor_id FROM actor_fts WHERE actor_fts MATCH :q LIMIT :n"),
+            {"q": query, "n": limit},
+        )
+    else:
+        query = " & ".join(f"{term}:*" for term in terms)
+        rows = session.execute(
+            text(
+                "SELECT id FROM actor WHERE to_tsvector('simple', search_text) "
+                "@@ to_tsquery('simple', :q) LIMIT :n"
+            ),
+            {"q": query, "n": limit},
+        )
+    return [r[0] for r in rows]
+
+
+def actors_by_identifier(*, session: Session, value: str, include_national_id: bool) -> list[Actor]:
+    clauses = [Actor.hpr_number == value]
+    if include_national_id:
+        clauses.append(Actor.national_id == value)
+    org_ids = select(Organisation.id).where(
+        or_(
+            Organisation.org_number == value,
+            Organisation.her_id == value,
+            Organisation.nav_unit_number == value,
+        )
+    )
+    clauses.append(Actor.organisation_id.in_(org_ids))
+    return list(session.exec(select(Actor).where(or_(*clauses)).limit(200)).all())
+
+
+def actors_by_ids(*, session: Session, ids: list[str]) -> list[Actor]:
+    if not ids:
+        return []
+    rows = session.exec(select(Actor).where(Actor.id.in_(ids))).all()
+    order = {i: n for n, i in enumerate(ids)}
+    return sorted(rows, key=lambda a: order.get(a.id, 0))

@@ -1,0 +1,61 @@
+"""``create_app(settings)``: builds the engine, keys and routers.  No import-time state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from consent.rules import load_rules
+from consent.service import ConsentService
+from web import errors
+from web.database import make_engine, writer
+from web.settings import Settings
+
+log = logging.getLogger("samband.web")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    from web import api, auth, idp  # routers; imported here so settings come first
+    from web.signing import load_or_create_log_signer
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.write_engine = writer(engine)
+        app.state.consent = ConsentService(settings.consent, load_rules(settings.consent.rules_file))
+        app.state.log_signer = load_or_create_log_signer(settings.consent.log_signing_key_file)
+        heads = asyncio.create_task(api.sign_heads_periodically(app))
+        try:
+            yield
+        finally:
+            heads.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heads
+            engine.dispose()
+
+    app = FastAPI(
+        title="samband",
+        version="0.1.0",
+        description="Secure multi-party messaging and consent for sick-leave follow-up.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret.get_secret_value(),
+        session_cookie="samband_session",
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    if settings.embedded_idp:
+        app.include_router(idp.build_router(settings), prefix="/idp")
+    app.include_router(auth.build_router(settings))
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,63 @@
+"""Settings: the only place that reads the environment (prefix ``SAMBAND_``).
+
+Nested sections use ``__``: ``SAMBAND_CONSENT__LOG_SIGNING_KEY_FILE=/secrets/log.pem``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from consent.config import ConsentConfig
+
+DEV_SECRET = "dev-only-change-me-0123456789abcdef"
+
+
+class OidcConfig(BaseModel):
+    # None: use the embedded local identity provider at {public_url}/idp.
+    issuer: str | None = None
+    client_id: str = "samband-portal"
+    client_secret: SecretStr = SecretStr(DEV_SECRET)
+    # Audience every bearer access token must carry.
+    audience: str = "samband-api"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMBAND_", env_nested_delimiter="__")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/samband.db"
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("var")
+    session_secret: SecretStr = SecretStr(DEV_SECRET)
+    # Embedded identity provider: demo users sign in with this password.
+    demo_password: SecretStr = SecretStr("demo")
+    oidc: OidcConfig = OidcConfig()
+    consent: ConsentConfig = ConsentConfig()
+
+    @property
+    def issuer(self) -> str:
+        return self.oidc.issuer or f"{self.public_url.rstrip('/')}/idp"
+
+    @property
+    def embedded_idp(self) -> bool:
+        return self.oidc.issuer is None
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> "Settings":
+        """Fail at start-up, not at the first request."""
+        if self.environment == "production":
+            for name, value in (
+                ("SAMBAND_SESSION_SECRET", self.session_secret),
+                ("SAMBAND_OIDC__CLIENT_SECRET", self.oidc.client_secret),
+            ):
+                if value.get_secret_value() == DEV_SECRET:
+                    raise ValueError(f"{name} must be set to a real secret in production")
+            if self.embedded_idp:
+                raise ValueError("set SAMBAND_OIDC__ISSUER in production; the demo IdP is for development")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production runs on PostgreSQL; set SAMBAND_DATABASE_URL")
+        return self
