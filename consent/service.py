@@ -169,10 +169,10 @@ class ConsentService:
         self._require_subject(subject)
         now = now or utcnow()
         valid_from = data.valid_from or now
-        if data.valid_to <= valid_from:
-            raise InvalidConsent("valid_to must be after valid_from (which defaults to now)")
         if data.valid_to <= now:
             raise InvalidConsent("valid_to is in the past; a consent must end in the future")
+        if data.valid_to <= valid_from:
+            raise InvalidConsent("valid_to must be after valid_from (which defaults to now)")
         if data.valid_to - valid_from > timedelta(days=MAX_GRANT_DAYS):
             raise InvalidConsent(
                 f"a consent can last at most {MAX_GRANT_DAYS} days; give a new one when it runs out"

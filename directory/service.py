@@ -240,8 +240,13 @@ def _fold(value: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
 
 
+def _words(value: str) -> list[str]:
+    return [w for w in re.split(r"[^0-9a-z]+", _fold(value)) if w]
+
+
 def search_terms(query: str) -> list[str]:
-    return [w for w in re.split(r"[^0-9a-z]+", _fold(query)) if w][:8]
+    """The words of a query, at most 8 (each becomes one prefix condition)."""
+    return _words(query)[:8]
 
 
 def search_text_for(actor: Actor, org: Organisation | None) -> str:
@@ -252,7 +257,9 @@ def search_text_for(actor: Actor, org: Organisation | None) -> str:
     parts = [actor.name, actor.title, actor.place, actor.role.replace("_", " ")]
     if org is not None:
         parts += [org.name, org.place, org.kind.replace("_", " ")]
-    return " ".join(search_terms(" ".join(parts)))
+    # Every word, not ``search_terms``: its 8-word cap is for queries, and applied here
+    # it cut the role, organisation and kind off most professionals' index entries.
+    return " ".join(_words(" ".join(parts)))
 
 
 def search(
