@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from time import perf_counter
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, Table, insert, select
 
@@ -32,6 +32,7 @@ from directory.models import Actor, Organisation, Relation
 from directory.service import search_terms, search_text_for
 
 BATCH = 10_000
+_T = TypeVar("_T")
 REFERENCE_TIME = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 """Default "now" of a population: every relation is active at this time."""
 
@@ -256,8 +257,8 @@ def _organisation_counts(employees: int, managers: int, gps: int, specialists: i
     }
 
 
-def _batched(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    it = iter(rows)
+def _batched(items: Iterable[_T]) -> Iterator[list[_T]]:
+    it = iter(items)
     while chunk := list(itertools.islice(it, BATCH)):
         yield chunk
 
@@ -314,6 +315,8 @@ def generate_population(
         and search queries known to hit.
     """
     started = perf_counter()
+    if min(managers, gps, specialists, nav_advisers) < 1 or employees < 0:
+        raise ValueError("a population needs at least one manager, GP, specialist and NAV adviser")
     if others is None:
         others = (managers + gps + specialists + nav_advisers) // 10
     d = _Draw(seed, now)
@@ -387,7 +390,7 @@ def generate_population(
     chosen: list[EmployeeSample] = []
     managers_ids, specialist_ids = staff[t.Role.NEAREST_MANAGER], staff[t.Role.SPECIALIST]
     employee_ids = (d.id() for _ in range(employees))
-    for first, chunk in enumerate(itertools.batched(employee_ids, BATCH)):
+    for first, chunk in enumerate(_batched(employee_ids)):
         actor_rows, relation_rows = [], []
         for i, employee_id in enumerate(chunk, start=first * BATCH):
             manager = d.rng.choice(managers_ids)
@@ -417,8 +420,8 @@ def generate_population(
             if d.rng.random() < 0.03:  # a former manager: an ended relation the queries must skip
                 relations[t.RelationKind.NEAREST_MANAGER_OF.value] += 1
                 ended = _relation(d, t.RelationKind.NEAREST_MANAGER_OF, d.rng.choice(managers_ids), employee_id, None)
-                ended["valid_to"] = ended["valid_from"] + timedelta(days=d.rng.randint(30, 300))
-                ended["valid_from"] -= timedelta(days=400)
+                ended["valid_to"] = d.past(1, 300)
+                ended["valid_from"] = ended["valid_to"] - timedelta(days=d.rng.randint(60, 700))
                 relation_rows.append(ended)
             if i in sample_at:
                 chosen.append(EmployeeSample(employee_id, employer.id, manager, gp, nav))
