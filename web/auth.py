@@ -145,8 +145,8 @@ async def verify_access_token(app: FastAPI, token: str, *, now: int | None = Non
         raise _unauthenticated("the access token has expired; sign in again") from None
     except ClaimError as exc:
         messages = {
-            "aud": f"the access token is not meant for samband (its audience must include {settings.oidc.audience!r}); "
-            "sign in to samband to get one",
+            "aud": f"the access token is not meant for samband (its audience must include "
+            f"{settings.oidc.audience!r}); sign in to samband to get one",
             "iss": "the access token comes from another identity provider; sign in to samband again",
             "nbf": "the access token is not valid yet; check that your clock is right",
             "iat": "the access token was issued in the future; check that your clock is right",
@@ -223,6 +223,8 @@ def _redact_access_log() -> None:
 def build_router(settings: Settings) -> APIRouter:
     """``/login``, ``/auth/callback``, ``/logout`` and ``/me``."""
     _redact_access_log()
+    # Authlib logs tokens and PKCE verifiers at DEBUG: never let those through.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     oauth = OAuth()
     oauth.register(
         name="samband",

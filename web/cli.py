@@ -40,6 +40,10 @@ def cmd_serve(settings: Settings, args) -> int:
 
     from web.app import create_app
 
+    if "public_url" not in settings.model_fields_set:
+        # Sign-in redirects and the embedded IdP's issuer must name the address we serve on.
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{args.port}"})
     if args.demo:
         cmd_demo(settings, args)
     else:

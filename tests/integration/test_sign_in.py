@@ -56,7 +56,8 @@ class TestBearerToken:
 
     def test_access_token_is_an_rfc9068_jwt(self, server):
         add_actor(server)
-        header, claims = (json.loads(base64.urlsafe_b64decode(p + "==")) for p in login(server.base_url, SUBJECT).split(".")[:2])
+        token = login(server.base_url, SUBJECT)
+        header, claims = (json.loads(base64.urlsafe_b64decode(part + "==")) for part in token.split(".")[:2])
         assert header["typ"] == "at+jwt" and header["alg"] == "ES256"
         assert claims["iss"] == server.settings.issuer and claims["aud"] == server.settings.oidc.audience
         assert claims["sub"] == SUBJECT and claims["client_id"] == "samband-cli"
@@ -131,7 +132,10 @@ class TestIdpSignIn:
         with httpx.Client(timeout=10) as client:
             url, _, _ = cli_authorization(server.base_url)
             form = parse_login_page(client.get(url).text)
-            post = lambda password: client.post(url, data={**form.fields, "username": SUBJECT, "password": password})  # noqa: E731
+
+            def post(password: str) -> httpx.Response:
+                return client.post(url, data={**form.fields, "username": SUBJECT, "password": password})
+
             assert [post("wrong").status_code for _ in range(10)] == [401] * 10
             throttled = post("demo")
         assert throttled.status_code == 429
@@ -166,6 +170,11 @@ class TestIdpSignIn:
             code = code_from(submit_credentials(client, url, SUBJECT, "demo"), state)
             response = redeem(client, code, "x" * 50)
         assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+    def test_signing_key_is_private_on_disk_and_only_its_public_half_is_published(self, server):
+        assert (server.settings.data_dir / "idp-signing-key.pem").stat().st_mode & 0o777 == 0o600
+        (key,) = httpx.get(f"{server.base_url}/idp/jwks").json()["keys"]
+        assert key["kty"] == "EC" and key["alg"] == "ES256" and key["kid"] and "d" not in key
 
     def test_userinfo_names_the_signed_in_user(self, server):
         add_actor(server)
