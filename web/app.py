@@ -20,7 +20,7 @@ log = logging.getLogger("samband.web")
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from web import api, auth, idp  # routers; imported here so settings come first
+    from web import api, auth, idp, pages  # routers; imported here so settings come first
     from web.signing import load_or_create_log_signer
 
     @contextlib.asynccontextmanager
@@ -58,4 +58,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(idp.build_router(settings), prefix="/idp")
     app.include_router(auth.build_router(settings))
     app.include_router(api.router)
+    app.include_router(pages.router)
     return app

@@ -192,8 +192,12 @@ class TestPortal:
             assert callback.status_code == 303 and callback.headers["location"] == "/"
             response = browser.get(f"{server.base_url}/me")
             assert response.status_code == 200 and response.json()["id"] == actor_id
+            home = browser.get(f"{server.base_url}/")
+            assert home.status_code == 200 and "logget inn som" in home.text
+            assert "script-src" not in home.headers["content-security-policy"]
             browser.post(f"{server.base_url}/logout")
             assert_unauthenticated(browser.get(f"{server.base_url}/me"), "sign in")
+            assert "Logg inn" in browser.get(f"{server.base_url}/").text
 
     def test_callback_without_a_started_sign_in_is_refused(self, server):
         response = httpx.get(f"{server.base_url}/auth/callback", params={"code": "made-up", "state": "made-up"})
