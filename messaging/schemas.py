@@ -1,10 +1,13 @@
-"""Shapes of cases in and out."""
+"""Shapes of cases, threads and messages in and out."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from consent.schemas import SambandId
+from consent.types import Category, Purpose
 
 
 class CaseCreate(BaseModel):
@@ -20,3 +23,78 @@ class CasePublic(BaseModel):
     employer_organisation_id: str | None
     start_date: date
     grade: int
+
+
+class ParticipantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actor_id: SambandId
+    reason: str = Field(min_length=3, max_length=500, description="why, in words the employee reads")
+
+
+class ParticipantPublic(BaseModel):
+    actor_id: str
+    name: str
+    case_role: str
+    reason: str
+    added_by: str
+    added_at: datetime
+    can_receive_messages: bool
+
+
+class GradeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_date: date
+    grade: int = Field(ge=0, le=100)
+
+
+class GradePublic(BaseModel):
+    from_date: date
+    grade: int
+
+
+class MilestonePublic(BaseModel):
+    code: str
+    title_nb: str
+    title_en: str
+    due_date: date
+    responsible: str
+    status: str
+    law: str | None = None
+
+
+class CaseDetail(CasePublic):
+    participants: list[ParticipantPublic]
+    grades: list[GradePublic]
+    milestones: list[MilestonePublic]
+
+
+class ThreadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_ids: list[SambandId] = Field(min_length=1, max_length=30)
+    topic: str = Field(default="conversation", pattern=r"^[a-z_]{1,40}$")
+
+
+class ThreadPublic(BaseModel):
+    id: str
+    case_id: str
+    topic: str
+    created_by: str
+    created_at: datetime
+    member_ids: list[str]
+
+
+class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    categories: list[Category] = Field(min_length=1)
+    purpose: Purpose
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    envelope: str = Field(min_length=1, max_length=8_000_000, description="the sealed envelope, base64url")
+    purpose: Purpose | None = Field(default=None, description="default: the message kind's purpose")

@@ -20,7 +20,9 @@ log = logging.getLogger("samband.web")
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from web import api, auth, idp, pages  # routers; imported here so settings come first
+    from messaging.delivery import Delivery
+    from messaging.realtime import Hub
+    from web import api, auth, idp, pages, ws  # routers; imported here so settings come first
     from web.signing import load_or_create_log_signer
 
     @contextlib.asynccontextmanager
@@ -29,6 +31,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.write_engine = writer(engine)
         app.state.consent = ConsentService(settings.consent, load_rules(settings.consent.rules_file))
+        app.state.hub = Hub()
+        app.state.delivery = Delivery(app.state.consent, notify=app.state.hub.publish)
         app.state.log_signer = load_or_create_log_signer(settings.consent.log_signing_key_file)
         heads = asyncio.create_task(api.sign_heads_periodically(app))
         try:
@@ -59,4 +63,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth.build_router(settings))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(ws.router)
     return app

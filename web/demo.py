@@ -32,7 +32,7 @@ from directory.types import (
     with_national_id_check_digits,
     with_org_number_check_digit,
 )
-from messaging import service as cases
+from messaging import cases
 from messaging.keys import Identity, b64
 from messaging.schemas import CaseCreate
 
@@ -108,6 +108,22 @@ RELATIONS = [
 
 CASES = {"hansen": (14, 100), "tore": (42, 50), "nina": (70, 100)}
 
+# (employee, participant, reason the employee reads)
+PARTICIPANTS = [
+    ("hansen", "lise", "Nærmeste leder: følger opp sykefraværet og tilrettelegging"),
+    ("hansen", "solberg", "Fastlegen som sykmeldte deg"),
+    ("hansen", "eide", "Veileder i NAV for sykepengesaken"),
+    ("hansen", "vold", "Bedriftslegen, etter ønske fra deg og arbeidsgiver"),
+    ("tore", "aas", "Nærmeste leder"),
+    ("tore", "solberg", "Fastlegen som sykmeldte deg"),
+    ("tore", "eide", "Koordinator: fastlege og NAV ble enige om at NAV koordinerer"),
+    ("tore", "strand", "Ortopeden som behandlet bruddet"),
+    ("tore", "lund", "Fysioterapeuten i opptreningen"),
+    ("nina", "rask", "Nærmeste leder"),
+    ("nina", "eide", "Veileder i NAV"),
+    ("nina", "moe", "Psykologen ved DPS som skal starte behandling"),
+]
+
 
 @dataclass(frozen=True)
 class Demo:
@@ -150,6 +166,9 @@ def load_demo(engine: Engine, data_dir: Path, *, today: date | None = None, with
             )
             for who, (days, grade) in CASES.items()
         }
+        session.flush()
+        for who, part, reason in PARTICIPANTS:
+            cases.add_participant(session, actors[who], made_cases[who].id, actors[part].id, reason, commit=False)
         if with_keys:
             for username, (*_, gets_keys) in PEOPLE.items():
                 if not gets_keys:

@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: ``SessionDep``, ``CurrentActor``."""
+"""Request-scoped dependencies: ``SessionDep``, ``WriteSessionDep``, ``CurrentActor``."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from directory.models import Actor
 from web.auth import current_actor
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request.  Requests that may write (anything but GET/HEAD) begin
-    their transaction with the write lock taken (see ``web.database.writer``)."""
-    state = request.app.state
-    engine = state.engine if request.method in ("GET", "HEAD") else state.write_engine
+def _session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -25,5 +22,18 @@ def get_session(request: Request) -> Iterator[Session]:
             session.rollback()
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request.  Requests that may write (anything but GET/HEAD) begin
+    their transaction with the write lock taken (see ``web.database.writer``)."""
+    state = request.app.state
+    yield from _session(state.engine if request.method in ("GET", "HEAD") else state.write_engine)
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """For GET routes that still write (reading a message appends to the log)."""
+    yield from _session(request.app.state.write_engine)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -21,7 +21,10 @@ def _field(loc: tuple) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(SambandError)
     async def _samband_error(_request: Request, exc: SambandError) -> JSONResponse:
-        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+        body = {"code": exc.code, "message": exc.message}
+        if exc.details is not None:
+            body["problems"] = exc.details
+        return JSONResponse(body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

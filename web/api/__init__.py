@@ -10,13 +10,14 @@ from fastapi import APIRouter, FastAPI
 from sqlmodel import Session
 
 from consent import audit
-from web.api import cases, consent, directory, log
+from web.api import cases, consent, directory, log, threads
 
 router = APIRouter()
 router.include_router(directory.router)
 router.include_router(consent.router)
 router.include_router(cases.router)
 router.include_router(log.router)
+router.include_router(threads.router)
 
 _log = logging.getLogger("samband.web")
 

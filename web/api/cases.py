@@ -1,14 +1,56 @@
-"""Case routes."""
+"""Case routes: cases, participants, grades, the timeline."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
 
-from messaging import service
-from messaging.schemas import CaseCreate, CasePublic
+from fastapi import APIRouter
+from sqlmodel import Session
+
+from directory import service as directory
+from directory import store as directory_store
+from messaging import cases as service
+from messaging import timeline
+from messaging.models import Case
+from messaging.schemas import (
+    CaseCreate,
+    CaseDetail,
+    CasePublic,
+    GradeCreate,
+    GradePublic,
+    MilestonePublic,
+    ParticipantCreate,
+    ParticipantPublic,
+)
 from web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def _participants(session: Session, case_id: str) -> list[ParticipantPublic]:
+    rows = service.participants(session, case_id)
+    actors = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=[p.actor_id for p in rows])}
+    reachable = directory_store.actors_with_encryption_key(session=session, actor_ids=actors)
+    return [
+        ParticipantPublic(
+            actor_id=p.actor_id, name=actors[p.actor_id].name, case_role=p.case_role, reason=p.reason,
+            added_by=p.added_by, added_at=p.added_at, can_receive_messages=p.actor_id in reachable,
+        )
+        for p in rows
+    ]
+
+
+def _detail(session: Session, case: Case) -> CaseDetail:
+    grades = service.grade_history(session, case.id)
+    milestones = timeline.milestones(
+        case.start_date, [timeline.GradePeriod(g.from_date, g.grade) for g in grades], date.today()
+    )
+    return CaseDetail(
+        **CasePublic.model_validate(case, from_attributes=True).model_dump(),
+        participants=_participants(session, case.id),
+        grades=[GradePublic(from_date=g.from_date, grade=g.grade) for g in grades],
+        milestones=[MilestonePublic.model_validate(m, from_attributes=True) for m in milestones],
+    )
 
 
 @router.post("", response_model=CasePublic, status_code=201, summary="Open your sick-leave case")
@@ -21,6 +63,38 @@ def list_cases(session: SessionDep, me: CurrentActor) -> list[CasePublic]:
     return [CasePublic.model_validate(c, from_attributes=True) for c in service.cases_for(session, me)]
 
 
-@router.get("/{case_id}", response_model=CasePublic, summary="One case")
-def get_case(case_id: str, session: SessionDep, me: CurrentActor) -> CasePublic:
-    return CasePublic.model_validate(service.require_case(session, me, case_id), from_attributes=True)
+@router.get("/{case_id}", response_model=CaseDetail, summary="One case: who takes part, grades, what is due")
+def get_case(case_id: str, session: SessionDep, me: CurrentActor) -> CaseDetail:
+    return _detail(session, service.require_case(session, me, case_id))
+
+
+@router.post("/{case_id}/participants", response_model=ParticipantPublic, status_code=201, summary="Add someone, by relation, with a reason")
+def add_participant(case_id: str, data: ParticipantCreate, session: SessionDep, me: CurrentActor) -> ParticipantPublic:
+    row = service.add_participant(session, me, case_id, data.actor_id, data.reason)
+    return next(p for p in _participants(session, case_id) if p.actor_id == row.actor_id)
+
+
+@router.post("/{case_id}/participants/{actor_id}/remove", status_code=204, summary="The employee takes someone out")
+def remove_participant(case_id: str, actor_id: str, session: SessionDep, me: CurrentActor) -> None:
+    service.remove_participant(session, me, case_id, actor_id)
+
+
+@router.post("/{case_id}/grades", response_model=CaseDetail, status_code=201, summary="Record a new sick-leave grade")
+def record_grade(case_id: str, data: GradeCreate, session: SessionDep, me: CurrentActor) -> CaseDetail:
+    service.record_grade(session, me, case_id, data.from_date, data.grade)
+    return _detail(session, service.require_case(session, me, case_id))
+
+
+@router.get("/{case_id}/relations", summary="People related to the employee who could be added")
+def candidates(case_id: str, session: SessionDep, me: CurrentActor) -> list[dict]:
+    case = service.require_case(session, me, case_id)
+    taking_part = {p.actor_id for p in service.participants(session, case.id)}
+    now = directory.utcnow()
+    out = []
+    for relation in directory_store.active_relations_to(session=session, to_actor_id=case.employee_id, at=now):
+        role = service.relation_role(session, relation.from_actor_id, case.employee_id, at=now)
+        if role is None or relation.from_actor_id in taking_part:
+            continue
+        actor = directory_store.get_actor(session=session, actor_id=relation.from_actor_id)
+        out.append({"actor_id": actor.id, "name": actor.name, "case_role": role.value})
+    return list({o["actor_id"]: o for o in out}.values())

@@ -32,7 +32,7 @@ from directory import service as directory
 from directory import store as directory_store
 from directory.columns import utcnow
 from directory.models import Actor
-from messaging import service as cases
+from messaging import cases
 from web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/consent", tags=["consent"])

@@ -1,0 +1,257 @@
+"""The Python client: keys, directory search, sealing, sending, reading, watching.
+
+Used by the integration tests and usable by an integrating system (an EPJ, an HR
+system).  Everything secret stays here: the server only ever receives public keys and
+sealed envelopes, and hands back sealed views that this client opens.
+
+    client = SambandClient(base_url, token, identity)
+    client.publish_keys()
+    sent = client.send(case_id, thread_id, "functional_assessment", {...})
+    message = client.read(message_id)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import websockets
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from consent.types import Category
+from messaging import envelope, kinds
+from messaging.envelope.wire import parse_view
+from messaging.keys import Identity, b64
+
+KEM_PREFERENCE = (envelope.KEM_XWING, envelope.KEM_X25519)
+
+
+class ClientError(Exception):
+    """The server said no.  ``code`` and ``message`` are the server's; ``problems`` the
+    details it gave (for a missing consent: recipient, category, reason)."""
+
+    def __init__(self, status: int, code: str, message: str, problems: list | None = None):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message, self.problems = status, code, message, problems or []
+
+
+class ConsentMissing(ClientError):
+    """Some recipient may not receive some category: offer "ask the employee"."""
+
+
+def _unb64(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+@dataclass(frozen=True)
+class ReadMessage:
+    id: str
+    kind: str
+    sender_id: str
+    created_at: datetime
+    in_reply_to: str | None
+    form: dict  # the fields this reader may see
+    withheld: list[str]  # categories withheld (consent gone) — their fields are absent
+    categories: list[str]  # categories this reader holds keys for
+
+
+class SambandClient:
+    def __init__(self, base_url: str, token: str, identity: Identity | None = None, *, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.identity = identity
+        self.http = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+        self._me: dict | None = None
+        self._signing_keys: dict[str, bytes] = {}
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> "SambandClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, **kw) -> httpx.Response:
+        response = self.http.request(method, path, **kw)
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"code": "HTTP_ERROR", "message": response.text[:200]}
+            error = ConsentMissing if body.get("code") == "CONSENT_REQUIRED" else ClientError
+            raise error(response.status_code, body.get("code", ""), body.get("message", ""), body.get("problems"))
+        return response
+
+    def _json(self, method: str, path: str, **kw):
+        return self._call(method, path, **kw).json()
+
+    @property
+    def me(self) -> dict:
+        if self._me is None:
+            self._me = self._json("GET", "/directory/me")
+        return self._me
+
+    # --- keys and directory -------------------------------------------------------------
+
+    def publish_keys(self) -> dict[str, str]:
+        """Publish this identity's X-Wing encryption key and Ed25519 signing key."""
+        if self.identity is None:
+            raise ValueError("this client has no identity (private keys) to publish")
+        enc = self._json("POST", "/directory/me/keys", json={
+            "purpose": "encryption", "algorithm": "X-Wing", "public_key": b64(self.identity.encryption_public)})
+        sig = self._json("POST", "/directory/me/keys", json={
+            "purpose": "signing", "algorithm": "Ed25519", "public_key": b64(self.identity.signing_public)})
+        return {"encryption": enc["key_id"], "signing": sig["key_id"]}
+
+    def _own_key_ids(self) -> tuple[str, str]:
+        from directory.service import key_id_for  # the same derivation the server uses
+
+        return key_id_for(self.identity.encryption_public), key_id_for(self.identity.signing_public)
+
+    def find(self, q: str, **filters) -> list[dict]:
+        return self._json("GET", "/directory/search", params={"q": q, **filters})
+
+    def signing_key(self, actor_id: str, key_id: str) -> bytes:
+        if key_id not in self._signing_keys:
+            keys = self._json("GET", f"/directory/actors/{actor_id}/keys", params={"include_revoked": True})
+            for k in keys:
+                if k["purpose"] == "signing":
+                    self._signing_keys[k["key_id"]] = _unb64(k["public_key"])
+        if key_id not in self._signing_keys:
+            raise ClientError(404, "KEY_NOT_FOUND", f"no signing key {key_id} for {actor_id}")
+        return self._signing_keys[key_id]
+
+    # --- cases and threads --------------------------------------------------------------
+
+    def cases(self) -> list[dict]:
+        return self._json("GET", "/cases")
+
+    def case(self, case_id: str) -> dict:
+        return self._json("GET", f"/cases/{case_id}")
+
+    def start_thread(self, case_id: str, member_ids: list[str], topic: str = "conversation") -> dict:
+        return self._json("POST", f"/cases/{case_id}/threads", json={"member_ids": member_ids, "topic": topic})
+
+    def threads(self, case_id: str) -> list[dict]:
+        return self._json("GET", f"/cases/{case_id}/threads")
+
+    def messages(self, case_id: str, thread_id: str) -> list[dict]:
+        return self._json("GET", f"/cases/{case_id}/threads/{thread_id}/messages")
+
+    # --- sending ------------------------------------------------------------------------
+
+    def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
+             purpose: str | None = None) -> dict:
+        """Seal ``form`` for everyone in the thread who may read each part, and send it.
+
+        Each category becomes one section; a recipient gets a key only for the
+        categories the server's key hand-out allows them.  A section nobody may read is
+        an error here (``ConsentMissing``) before anything is sent.
+        """
+        if self.identity is None:
+            raise ValueError("sending needs an identity (private keys)")
+        sections_by_category = kinds.split(kind, form)
+        purpose = purpose or kinds.kind_spec(kind).default_purpose.value
+        handout = self._json("POST", f"/cases/{case_id}/threads/{thread_id}/keys",
+                             json={"categories": [c.value for c in sections_by_category], "purpose": purpose})
+        categories = list(sections_by_category)
+        index = {c.value: i for i, c in enumerate(categories)}
+        recipients, readers = [], {i: 0 for i in range(len(categories))}
+        for offer in handout["recipients"]:
+            allowed = frozenset(index[a["category"]] for a in offer["allowed"] if a["category"] in index)
+            key = _preferred_key(offer["keys"])
+            if not allowed or key is None:
+                continue
+            recipients.append(envelope.RecipientKey(offer["recipient_id"], key["key_id"], key["kem_id"],
+                                                    _unb64(key["public_key"]), allowed))
+            for i in allowed:
+                readers[i] += 1
+        unread = [categories[i].value for i, n in readers.items() if n == 0]
+        if unread:
+            problems = [{"recipient_id": o["recipient_id"], "recipient_name": o["name"], **d}
+                        for o in handout["recipients"] for d in o["denied"] if d["category"] in unread]
+            raise ConsentMissing(403, "CONSENT_REQUIRED",
+                                 f"nobody in the thread may receive: {', '.join(unread)}", problems)
+        own = _preferred_key(handout["own_keys"])
+        if own is not None:  # a copy for the author's own devices
+            recipients.append(envelope.RecipientKey(self.me["id"], own["key_id"], own["kem_id"],
+                                                    _unb64(own["public_key"]), frozenset(range(len(categories)))))
+        header = envelope.Header(
+            message_id=str(uuid.uuid4()), case_id=case_id, thread_id=thread_id, sender_id=self.me["id"],
+            sender_key_id=self._own_key_ids()[1], kind=kind, in_reply_to=in_reply_to,
+            created_at=datetime.now(UTC),
+        )
+        sealed = envelope.seal(
+            header=header,
+            sections=[envelope.SectionInput(c.value, sections_by_category[c]) for c in categories],
+            recipients=recipients,
+            signer=Ed25519PrivateKey.from_private_bytes(self.identity.signing_key),
+        )
+        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose) | {"envelope_bytes": len(sealed)}
+
+    def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None) -> dict:
+        body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {})
+        return self._json("POST", f"/cases/{case_id}/threads/{thread_id}/messages", json=body)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def fetch_view(self, message_id: str) -> bytes:
+        return self._call("GET", f"/messages/{message_id}/view").content
+
+    def open(self, view: bytes) -> ReadMessage:
+        """Verify and open a sealed view with this identity."""
+        peek = parse_view(view)
+        sender_key = self.signing_key(peek.header.sender_id, peek.header.sender_key_id)
+        secret = self.identity.encryption_seed if peek.kem_id == envelope.KEM_XWING else self.identity.x25519_private
+        opened = envelope.open_view(view, identity_encryption_private=secret, sender_public_key=sender_key,
+                                    recipient_id=self.me["id"])
+        sections = {Category(s.category): s.plaintext for s in opened.sections}
+        joined = kinds.join(opened.header.kind, sections)
+        h = opened.header
+        return ReadMessage(
+            id=h.message_id, kind=h.kind, sender_id=h.sender_id, created_at=h.created_at, in_reply_to=h.in_reply_to,
+            form=joined["form"], withheld=[str(c) for c in joined["withheld"]],
+            categories=[s.category for s in opened.sections],
+        )
+
+    def read(self, message_id: str, *, receipt: bool = True) -> ReadMessage:
+        message = self.open(self.fetch_view(message_id))
+        if receipt and message.sender_id != self.me["id"]:
+            self._call("POST", f"/messages/{message_id}/read")
+        return message
+
+    def recall(self, message_id: str) -> dict:
+        return self._json("POST", f"/messages/{message_id}/recall")
+
+    # --- realtime -----------------------------------------------------------------------
+
+    async def watch(self, cursor: int = 0) -> AsyncIterator[dict]:
+        """Events from ``cursor`` on, forever: resume with the last ``seq`` you saw.
+
+        Message events carry ``message`` (a ``ReadMessage``) opened on the fly.
+        """
+        url = self.base_url.replace("http://", "ws://").replace("https://", "wss://") + "/ws"
+        async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {self.token}"}) as ws:
+            await ws.send(json.dumps({"type": "resume", "cursor": cursor}))
+            while True:
+                event = json.loads(await ws.recv())
+                if event["type"] == "message":
+                    event["message"] = self.open(_unb64(event["view"]))
+                yield event
+
+
+def _preferred_key(keys: list[dict]) -> dict | None:
+    for kem in KEM_PREFERENCE:
+        for key in keys:
+            if key["kem_id"] == kem:
+                return key
+    return None

@@ -1,0 +1,392 @@
+"""Sending and reading sealed messages, checked three times against consent.
+
+1. Key hand-out: a sender learns a recipient's keys only for the categories that
+   recipient may receive (each (recipient, category) decision is logged).
+2. Acceptance: the server parses and verifies the envelope (it has no key to open it)
+   and re-decides every wrap in the same transaction that stores the message; one
+   missing basis rejects the whole message, with the list of what is missing.
+3. Reading and pushing: a recipient is served only their own wraps, and only for
+   sections whose basis still holds at that moment; each read is logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from consent import audit
+from consent.audit import AuditTag
+from consent.service import ConsentService
+from consent.types import Category, Deny, Permit, Purpose
+from directory import store as directory_store
+from directory.columns import utcnow
+from directory.errors import Conflict, Forbidden, InvalidInput, NotFound, SambandError
+from directory.models import Actor, PublicKey
+from messaging import cases, envelope, threads
+from messaging.kinds import KindError, kind_spec
+from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
+
+KEM_OF_ALGORITHM = {"X-Wing": envelope.KEM_XWING, "X25519": envelope.KEM_X25519}
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+class InvalidEnvelope(InvalidInput):
+    code = "INVALID_ENVELOPE"
+
+
+class ConsentRequired(Forbidden):
+    code = "CONSENT_REQUIRED"
+
+
+class MessageNotFound(NotFound):
+    code = "MESSAGE_NOT_FOUND"
+
+
+class MessageRecalled(SambandError):
+    code = "MESSAGE_RECALLED"
+    status = 410
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class Offer:
+    """What a sender may encrypt to one recipient."""
+
+    recipient_id: str
+    name: str
+    role: str
+    allowed: list[dict] = field(default_factory=list)  # {category, basis}
+    denied: list[dict] = field(default_factory=list)  # {category, reason, message}
+    keys: list[dict] = field(default_factory=list)  # {key_id, kem_id, algorithm, public_key}
+
+
+class Delivery:
+    """Message use cases.  ``notify(actor_ids)`` is called after a commit that gave
+    those actors something new (the realtime hub, or nothing)."""
+
+    def __init__(self, consent: ConsentService, notify: Callable[[Iterable[str]], None] = lambda ids: None):
+        self.consent = consent
+        self.notify = notify
+
+    # --- 1. key hand-out ------------------------------------------------------------
+
+    def key_handout(
+        self, session: Session, me: Actor, case_id: str, thread_id: str, categories: list[Category], purpose: Purpose
+    ) -> tuple[list[Offer], list[dict]]:
+        """Offers for every other thread member, and the sender's own keys."""
+        threads.require_thread(session, me, case_id, thread_id)
+        case = session.get(Case, case_id)
+        offers = []
+        for member_id in threads.member_ids(session, thread_id):
+            if member_id == me.id:
+                continue
+            member = directory_store.get_actor(session=session, actor_id=member_id)
+            offer = Offer(member.id, member.name, member.role)
+            for category in dict.fromkeys(categories):
+                decision, _ = self.consent.authorize_disclosure(
+                    session, actor=me, subject_id=case.employee_id, sender=me, recipient=member,
+                    category=category, purpose=purpose, case_id=case.id,
+                    granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED,
+                )
+                if isinstance(decision, Permit):
+                    offer.allowed.append({"category": category.value, "basis": decision.basis.text})
+                else:
+                    offer.denied.append({"category": category.value, "reason": decision.reason.value, "message": decision.message})
+            if offer.allowed:
+                offer.keys = _encryption_keys(session, member.id)
+            offers.append(offer)
+        session.commit()
+        return offers, _encryption_keys(session, me.id)
+
+    # --- 2. acceptance --------------------------------------------------------------
+
+    def accept(
+        self, session: Session, me: Actor, case_id: str, thread_id: str, data: bytes, purpose: Purpose | None = None,
+        *, now: datetime | None = None,
+    ) -> Message:
+        """Store a sealed message if every wrap has a basis now; else store nothing.
+
+        Raises:
+            InvalidEnvelope: malformed, not signed by the caller's key, or addressed wrongly.
+            ConsentRequired: some (recipient, category) has no basis; ``details`` lists them.
+            Conflict: the message id is already taken.
+        """
+        now = now or utcnow()
+        thread = threads.require_thread(session, me, case_id, thread_id)
+        case = session.get(Case, case_id)
+        env = self._checked_envelope(session, me, case, thread.id, data, now)
+        purpose = purpose or kind_spec(env.header.kind).default_purpose
+        members = set(threads.member_ids(session, thread.id))
+        categories = {s.section_id: s.category for s in env.sections}
+
+        wraps: list[MessageWrap] = []
+        denials: list[tuple[Actor, str, Deny]] = []
+        for block in env.recipients:
+            recipient = self._check_recipient_key(session, block, members)
+            for wrap in block.wraps:
+                category = categories[wrap.section_id]
+                wraps.append(MessageWrap(message_id=env.header.message_id, recipient_id=recipient.id,
+                                         key_id=block.key_id, section_id=wrap.section_id, category=category))
+                if recipient.id == me.id:
+                    continue  # the author keeping a copy for their own devices
+                decision, _ = self.consent.authorize_disclosure(
+                    session, actor=me, subject_id=case.employee_id, sender=me, recipient=recipient,
+                    category=Category(category), purpose=purpose, case_id=case.id, at=now,
+                    granted=AuditTag.MESSAGE_GRANTED, denied=AuditTag.MESSAGE_DENIED,
+                )
+                if isinstance(decision, Deny):
+                    denials.append((recipient, category, decision))
+        if denials:
+            session.rollback()  # nothing of the message stays, not even its permits
+            problems = []
+            for recipient, category, deny in denials:
+                audit.append(
+                    session, tag=AuditTag.MESSAGE_DENIED, subject_id=case.employee_id, actor_id=me.id, outcome="deny",
+                    at=now, sender_id=me.id, recipient_id=recipient.id, category=category, purpose=purpose.value,
+                    case_id=case.id, reason=f"{deny.reason.value}: {deny.message}",
+                )
+                problems.append({"recipient_id": recipient.id, "recipient_name": recipient.name, "category": category,
+                                 "reason": deny.reason.value, "message": deny.message})
+            session.commit()
+            who = "; ".join(f"{p['recipient_name']}: {p['category']} ({p['reason']})" for p in problems)
+            raise ConsentRequired(
+                f"the message was not sent: no basis for {who}. Ask the employee for consent, or leave those sections out",
+                details=problems,
+            )
+
+        h = env.header
+        message = Message(
+            id=h.message_id, case_id=case.id, thread_id=thread.id, sender_id=me.id, kind=h.kind, purpose=purpose.value,
+            in_reply_to=h.in_reply_to, created_at=h.created_at, accepted_at=now, envelope=data,
+        )
+        session.add(message)
+        session.flush()
+        session.add_all(wraps)
+        recipients = sorted({w.recipient_id for w in wraps} - {me.id})
+        for rid in recipients:
+            session.add(Receipt(message_id=message.id, actor_id=rid))
+            session.add(InboxEvent(actor_id=rid, kind="message", message_id=message.id, case_id=case.id, thread_id=thread.id,
+                                   data=json.dumps({"sender_id": me.id, "kind": h.kind})))
+        session.commit()
+        self.notify(recipients)
+        return message
+
+    def _checked_envelope(self, session: Session, me: Actor, case: Case, thread_id: str, data: bytes, now: datetime):
+        try:
+            env = envelope.parse(data)
+        except envelope.EnvelopeError:
+            raise InvalidEnvelope("the envelope is malformed (see docs/envelope.md)") from None
+        h = env.header
+        if h.case_id != case.id or h.thread_id != thread_id:
+            raise InvalidEnvelope("the envelope names another case or thread than the one you post to")
+        if h.sender_id != me.id:
+            raise InvalidEnvelope("the envelope names another sender than you")
+        if abs(h.created_at - now) > CLOCK_SKEW:
+            raise InvalidEnvelope("the envelope's created_at is more than 10 minutes off the server's clock")
+        try:
+            spec = kind_spec(h.kind)
+        except KindError as exc:
+            raise InvalidEnvelope(str(exc)) from None
+        if me.role not in spec.sender_roles:
+            raise InvalidEnvelope(f"a {me.role} does not send '{h.kind}' messages")
+        known = {c.value for c in Category}
+        for section in env.sections:
+            if section.category not in known:
+                raise InvalidEnvelope(f"unknown information category '{section.category}'")
+        key = session.get(PublicKey, h.sender_key_id)
+        if key is None or key.actor_id != me.id or key.purpose != "signing" or key.revoked_at is not None:
+            raise InvalidEnvelope("the envelope is not signed with one of your active signing keys")
+        try:
+            envelope.verify(env, _raw(key.public_key))
+        except envelope.EnvelopeError:
+            raise InvalidEnvelope("the envelope's signature does not verify") from None
+        if session.get(Message, h.message_id) is not None:
+            raise Conflict(f"message {h.message_id} was already sent")
+        if h.in_reply_to is not None:
+            parent = session.get(Message, h.in_reply_to)
+            if parent is None or parent.thread_id != thread_id:
+                raise InvalidEnvelope("in_reply_to names no message in this thread")
+        return env
+
+    def _check_recipient_key(self, session: Session, block, members: set[str]) -> Actor:
+        if block.recipient_id not in members:
+            raise InvalidEnvelope(f"recipient {block.recipient_id} is not a member of this thread")
+        key = session.get(PublicKey, block.key_id)
+        if (
+            key is None or key.actor_id != block.recipient_id or key.purpose != "encryption"
+            or key.revoked_at is not None or KEM_OF_ALGORITHM.get(key.algorithm) != block.kem_id
+        ):
+            raise InvalidEnvelope(f"key {block.key_id} is not an active encryption key of recipient {block.recipient_id}")
+        return directory_store.get_actor(session=session, actor_id=block.recipient_id)
+
+    # --- 3. reading ------------------------------------------------------------------
+
+    def view(
+        self, session: Session, me: Actor, message_id: str, *, key_id: str | None = None,
+        granted: AuditTag = AuditTag.READ_GRANTED, denied: AuditTag = AuditTag.READ_DENIED,
+    ) -> tuple[Message, bytes, list[int]]:
+        """``me``'s view of a message: own wraps, sections whose basis still holds.
+
+        Raises:
+            MessageNotFound: no such message for ``me``.  MessageRecalled: recalled.
+            ConsentRequired: the basis for every section is gone.
+        """
+        message = self._require_message(session, me, message_id)
+        wraps = _my_wraps(session, message.id, me.id, key_id)
+        if not wraps:
+            raise MessageNotFound(f"message {message_id} holds no key of yours")
+        case = session.get(Case, message.case_id)
+        sender = directory_store.get_actor(session=session, actor_id=message.sender_id)
+        withhold = []
+        for wrap in wraps:
+            if me.id == message.sender_id:
+                continue
+            decision, _ = self.consent.authorize_disclosure(
+                session, actor=me, subject_id=case.employee_id, sender=sender, recipient=me,
+                category=Category(wrap.category), purpose=Purpose(message.purpose), case_id=case.id,
+                granted=granted, denied=denied,
+            )
+            if isinstance(decision, Deny):
+                withhold.append(wrap.section_id)
+        if len(withhold) == len(wraps):
+            session.commit()  # the denials stay in the log
+            raise ConsentRequired("the employee's consent for what this message holds for you no longer stands")
+        data = envelope.view_for(envelope.parse(message.envelope), me.id, wraps[0].key_id, withhold=set(withhold))
+        self._mark(session, me, message, delivered=True)
+        session.commit()
+        self._flush_notifications(session)
+        return message, data, withhold
+
+    def _require_message(self, session: Session, me: Actor, message_id: str) -> Message:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise MessageNotFound(f"no message {message_id} for you")
+        try:
+            threads.require_thread(session, me, message.case_id, message.thread_id)
+        except threads.ThreadNotFound:
+            raise MessageNotFound(f"no message {message_id} for you") from None
+        if message.recalled_at is not None:
+            raise MessageRecalled(f"the sender recalled this message on {message.recalled_at.date().isoformat()}")
+        return message
+
+    def _mark(self, session: Session, me: Actor, message: Message, *, delivered: bool = False, read: bool = False) -> None:
+        receipt = session.get(Receipt, (message.id, me.id))
+        if receipt is None:
+            return
+        now, changed = utcnow(), []
+        if delivered and receipt.delivered_at is None:
+            receipt.delivered_at = now
+            changed.append("delivered")
+        if read and receipt.read_at is None:
+            receipt.read_at = now
+            receipt.delivered_at = receipt.delivered_at or now
+            changed.append("read")
+        for what in changed:
+            session.add(InboxEvent(actor_id=message.sender_id, kind="receipt", message_id=message.id,
+                                   case_id=message.case_id, thread_id=message.thread_id,
+                                   data=json.dumps({"recipient_id": me.id, "receipt": what, "at": now.isoformat()})))
+        if changed:
+            session.add(receipt)
+            session.info.setdefault("notify", set()).add(message.sender_id)
+
+    def mark_read(self, session: Session, me: Actor, message_id: str) -> Receipt:
+        message = self._require_message(session, me, message_id)
+        if session.get(Receipt, (message.id, me.id)) is None:
+            raise MessageNotFound(f"message {message_id} was not sent to you")
+        self._mark(session, me, message, read=True)
+        session.commit()
+        self._flush_notifications(session)
+        return session.get(Receipt, (message.id, me.id))
+
+    def _flush_notifications(self, session: Session) -> None:
+        pending = session.info.pop("notify", set())
+        if pending:
+            self.notify(pending)
+
+    def recall(self, session: Session, me: Actor, message_id: str, *, now: datetime | None = None) -> Message:
+        """The sender withdraws a message sent to the wrong person or about the wrong patient."""
+        now = now or utcnow()
+        message = session.get(Message, message_id)
+        if message is None or message.sender_id != me.id:
+            raise MessageNotFound(f"you sent no message {message_id}")
+        if message.recalled_at is not None:
+            return message
+        message.recalled_at = now
+        session.add(message)
+        case = session.get(Case, message.case_id)
+        recipients = [r.actor_id for r in session.exec(select(Receipt).where(Receipt.message_id == message.id)).all()]
+        for rid in recipients:
+            session.add(InboxEvent(actor_id=rid, kind="recall", message_id=message.id, case_id=message.case_id,
+                                   thread_id=message.thread_id, data=json.dumps({"sender_id": me.id})))
+        audit.append(session, tag=AuditTag.MESSAGE_RECALLED, subject_id=case.employee_id, actor_id=me.id,
+                     outcome="record", at=now, sender_id=me.id, case_id=case.id, basis_ref=message.id)
+        session.commit()
+        self.notify(recipients)
+        return message
+
+    # --- listing and realtime ------------------------------------------------------------
+
+    def messages_in_thread(self, session: Session, me: Actor, case_id: str, thread_id: str) -> list[dict]:
+        """Metadata only (who, when, kind, which sections are for me); content comes by ``view``."""
+        threads.require_thread(session, me, case_id, thread_id)
+        rows = session.exec(select(Message).where(Message.thread_id == thread_id).order_by(col(Message.accepted_at))).all()
+        out = []
+        for m in rows:
+            mine = _my_wraps(session, m.id, me.id, None)
+            receipts = session.exec(select(Receipt).where(Receipt.message_id == m.id)).all()
+            out.append({
+                "id": m.id, "sender_id": m.sender_id, "kind": m.kind, "purpose": m.purpose, "in_reply_to": m.in_reply_to,
+                "created_at": m.created_at, "recalled": m.recalled_at is not None,
+                "my_sections": [{"section_id": w.section_id, "category": w.category} for w in mine],
+                "receipts": [{"recipient_id": r.actor_id, "delivered_at": r.delivered_at, "read_at": r.read_at}
+                             for r in receipts] if m.sender_id == me.id else None,
+                "unread": any(r.actor_id == me.id and r.read_at is None for r in receipts),
+            })
+        return out
+
+    def events_after(self, session: Session, me: Actor, cursor: int, limit: int = 100) -> list[InboxEvent]:
+        return list(session.exec(
+            select(InboxEvent).where(InboxEvent.actor_id == me.id, InboxEvent.seq > cursor)
+            .order_by(col(InboxEvent.seq)).limit(limit)
+        ).all())
+
+    def push_payload(self, session: Session, me: Actor, event: InboxEvent) -> dict | None:
+        """What to push for one inbox event, re-authorised now; None if nothing may go."""
+        base = {"seq": event.seq, "type": event.kind, "message_id": event.message_id,
+                "case_id": event.case_id, "thread_id": event.thread_id, **json.loads(event.data)}
+        if event.kind != "message":
+            return base
+        try:
+            message, data, withheld = self.view(session, me, event.message_id,
+                                                granted=AuditTag.PUSH_GRANTED, denied=AuditTag.PUSH_DENIED)
+        except (ConsentRequired, MessageRecalled, MessageNotFound):
+            session.rollback()
+            return None
+        return {**base, "kind": message.kind, "view": _b64(data), "withheld": withheld}
+
+
+def _raw(b64: str) -> bytes:
+    return base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+
+
+def _encryption_keys(session: Session, actor_id: str) -> list[dict]:
+    return [
+        {"key_id": k.key_id, "kem_id": KEM_OF_ALGORITHM[k.algorithm], "algorithm": k.algorithm, "public_key": k.public_key}
+        for k in directory_store.active_keys(session=session, actor_id=actor_id)
+        if k.purpose == "encryption"
+    ]
+
+
+def _my_wraps(session: Session, message_id: str, actor_id: str, key_id: str | None) -> list[MessageWrap]:
+    query = select(MessageWrap).where(MessageWrap.message_id == message_id, MessageWrap.recipient_id == actor_id)
+    rows = list(session.exec(query.order_by(col(MessageWrap.key_id), col(MessageWrap.section_id))).all())
+    chosen = key_id or (rows[0].key_id if rows else None)
+    return [w for w in rows if w.key_id == chosen]

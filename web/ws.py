@@ -1,0 +1,99 @@
+"""``/ws``: pushes new messages, receipts and recalls to a signed-in client.
+
+Protocol (JSON text frames):
+- client → server, first frame: ``{"type": "resume", "cursor": <last seq seen, 0 at first>}``
+- server → client: ``{"type": "ready", "cursor": N}``, then events in order, each with
+  its ``seq``: ``{"type": "message", "message_id", "thread_id", "case_id", "sender_id",
+  "kind", "view": <base64url sealed view>, "withheld": [section ids]}``,
+  ``{"type": "receipt", "message_id", "recipient_id", "receipt": "delivered"|"read"}``,
+  ``{"type": "recall", "message_id"}``; and ``{"type": "ping"}`` when idle.
+- client → server later: ``{"type": "pong"}`` (optional).
+
+Every message push is re-authorised at the moment it is sent (consent may have been
+withdrawn since the message was accepted), logged, and counts as delivery.  A message
+the client may no longer read is skipped, its cursor still advances.  Reconnecting
+with the last ``seq`` seen resumes without loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlmodel import Session
+
+from directory.errors import SambandError
+from directory.models import Actor
+from web.auth import current_actor
+
+router = APIRouter()
+BATCH = 100
+IDLE_PING_SECONDS = 20.0
+
+
+def _pending(app, me: Actor, cursor: int) -> list[tuple[int, dict | None]]:
+    delivery = app.state.delivery
+    with Session(app.state.write_engine, expire_on_commit=False) as session:
+        events = delivery.events_after(session, me, cursor, BATCH)
+        return [(event.seq, delivery.push_payload(session, me, event)) for event in events]
+
+
+@router.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    try:
+        me = await current_actor(websocket)
+    except SambandError as exc:
+        await websocket.close(code=4401, reason=exc.message[:120])
+        return
+    await websocket.accept()
+    try:
+        hello = await asyncio.wait_for(websocket.receive_json(), timeout=10)
+        cursor = int(hello.get("cursor", 0)) if hello.get("type") == "resume" else -1
+    except (TimeoutError, ValueError, TypeError, WebSocketDisconnect):
+        cursor = -1
+    if cursor < 0:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=4400, reason='first send {"type": "resume", "cursor": <int>}')
+        return
+
+    app = websocket.app
+    subscription = app.state.hub.subscribe(me.id)
+    closed = asyncio.Event()
+
+    async def receive() -> None:
+        try:
+            while True:
+                await websocket.receive_text()  # pongs; anything else is ignored
+        except (WebSocketDisconnect, RuntimeError):
+            closed.set()
+
+    receiver = asyncio.create_task(receive())
+    try:
+        await websocket.send_json({"type": "ready", "cursor": cursor})
+        while not closed.is_set():
+            batch = await asyncio.to_thread(_pending, app, me, cursor)
+            for seq, payload in batch:
+                if payload is not None:
+                    await websocket.send_json(payload)
+                cursor = seq
+            if len(batch) == BATCH:
+                continue
+            woke = await _wait(subscription, closed)
+            if not woke and not closed.is_set():
+                await websocket.send_json({"type": "ping", "cursor": cursor})
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        subscription.close()
+        receiver.cancel()
+
+
+async def _wait(subscription, closed: asyncio.Event) -> bool:
+    """Until the hub says there is news, the client goes, or it is time to ping."""
+    news = asyncio.create_task(subscription.wait(IDLE_PING_SECONDS))
+    gone = asyncio.create_task(closed.wait())
+    done, pending = await asyncio.wait({news, gone}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return news in done and news.result()
