@@ -45,6 +45,17 @@ class AuditTag(StrEnum):
     REQUEST_CREATED = "consent:request:created"
     REQUEST_ANSWERED = "consent:request:answered"
     NAV_REQUEST_CREATED = "statutory:nav-request:created"
+    PARTICIPANT_ADDED = "case:participant:added"
+    PARTICIPANT_REMOVED = "case:participant:removed"
+    KEYS_GRANTED = "disclosure:keys:granted"
+    KEYS_DENIED = "disclosure:keys:denied"
+    MESSAGE_GRANTED = "disclosure:message:granted"
+    MESSAGE_DENIED = "disclosure:message:denied"
+    READ_GRANTED = "disclosure:read:granted"
+    READ_DENIED = "disclosure:read:denied"
+    PUSH_GRANTED = "disclosure:push:granted"
+    PUSH_DENIED = "disclosure:push:denied"
+    MESSAGE_RECALLED = "disclosure:message:recalled"
 
 
 HASHED_FIELDS = (

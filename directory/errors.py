@@ -13,9 +13,12 @@ class SambandError(Exception):
     code = "SAMBAND_ERROR"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = None, details: list | None = None
+    ):
         super().__init__(message)
         self.message = message
+        self.details = details  # machine-readable specifics, e.g. which consent is missing
         if code is not None:
             self.code = code
         if status is not None:
