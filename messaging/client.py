@@ -150,8 +150,16 @@ class SambandClient:
     # --- sending ------------------------------------------------------------------------
 
     def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
-             purpose: str | None = None) -> dict:
-        """Seal ``form`` for everyone in the thread who may read each part, and send it.
+             purpose: str | None = None, purposes: dict[str, str] | None = None) -> dict:
+        """Seal ``form`` for everyone in the thread who may read each part, and send it."""
+        purpose = purpose or kinds.kind_spec(kind).default_purpose.value
+        sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes)
+        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes) | {
+            "envelope_bytes": len(sealed)}
+
+    def seal(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
+             purpose: str | None = None, purposes: dict[str, str] | None = None) -> bytes:
+        """Seal without sending.
 
         Each category becomes one section; a recipient gets a key only for the
         categories the server's key hand-out allows them.  A section nobody may read is
@@ -162,7 +170,8 @@ class SambandClient:
         sections_by_category = kinds.split(kind, form)
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         handout = self._json("POST", f"/cases/{case_id}/threads/{thread_id}/keys",
-                             json={"categories": [c.value for c in sections_by_category], "purpose": purpose})
+                             json={"categories": [c.value for c in sections_by_category], "purpose": purpose,
+                                   "purposes": purposes or {}})
         categories = list(sections_by_category)
         index = {c.value: i for i, c in enumerate(categories)}
         recipients, readers = [], {i: 0 for i in range(len(categories))}
@@ -190,16 +199,16 @@ class SambandClient:
             sender_key_id=self._own_key_ids()[1], kind=kind, in_reply_to=in_reply_to,
             created_at=datetime.now(UTC),
         )
-        sealed = envelope.seal(
+        return envelope.seal(
             header=header,
             sections=[envelope.SectionInput(c.value, sections_by_category[c]) for c in categories],
             recipients=recipients,
             signer=Ed25519PrivateKey.from_private_bytes(self.identity.signing_key),
         )
-        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose) | {"envelope_bytes": len(sealed)}
 
-    def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None) -> dict:
-        body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {})
+    def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None,
+                    purposes: dict[str, str] | None = None) -> dict:
+        body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {}) | {"purposes": purposes or {}}
         return self._json("POST", f"/cases/{case_id}/threads/{thread_id}/messages", json=body)
 
     # --- reading ------------------------------------------------------------------------

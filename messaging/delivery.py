@@ -79,9 +79,14 @@ class Delivery:
     # --- 1. key hand-out ------------------------------------------------------------
 
     def key_handout(
-        self, session: Session, me: Actor, case_id: str, thread_id: str, categories: list[Category], purpose: Purpose
+        self, session: Session, me: Actor, case_id: str, thread_id: str, categories: list[Category], purpose: Purpose,
+        purposes: dict[str, Purpose] | None = None,
     ) -> tuple[list[Offer], list[dict]]:
-        """Offers for every other thread member, and the sender's own keys."""
+        """Offers for every other thread member, and the sender's own keys.
+
+        ``purposes`` may give some recipients another purpose than ``purpose`` (the GP
+        answers the manager for adaptation and NAV for its benefit assessment)."""
+        purposes = purposes or {}
         threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
         offers = []
@@ -93,7 +98,7 @@ class Delivery:
             for category in dict.fromkeys(categories):
                 decision, _ = self.consent.authorize_disclosure(
                     session, actor=me, subject_id=case.employee_id, sender=me, recipient=member,
-                    category=category, purpose=purpose, case_id=case.id,
+                    category=category, purpose=purposes.get(member.id, purpose), case_id=case.id,
                     granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED,
                 )
                 if isinstance(decision, Permit):
@@ -110,7 +115,7 @@ class Delivery:
 
     def accept(
         self, session: Session, me: Actor, case_id: str, thread_id: str, data: bytes, purpose: Purpose | None = None,
-        *, now: datetime | None = None,
+        purposes: dict[str, Purpose] | None = None, *, now: datetime | None = None,
     ) -> Message:
         """Store a sealed message if every wrap has a basis now; else store nothing.
 
@@ -124,6 +129,7 @@ class Delivery:
         case = session.get(Case, case_id)
         env = self._checked_envelope(session, me, case, thread.id, data, now)
         purpose = purpose or kind_spec(env.header.kind).default_purpose
+        purposes = purposes or {}
         members = set(threads.member_ids(session, thread.id))
         categories = {s.section_id: s.category for s in env.sections}
 
@@ -131,26 +137,28 @@ class Delivery:
         denials: list[tuple[Actor, str, Deny]] = []
         for block in env.recipients:
             recipient = self._check_recipient_key(session, block, members)
+            why = purposes.get(recipient.id, purpose)
             for wrap in block.wraps:
                 category = categories[wrap.section_id]
                 wraps.append(MessageWrap(message_id=env.header.message_id, recipient_id=recipient.id,
-                                         key_id=block.key_id, section_id=wrap.section_id, category=category))
+                                         key_id=block.key_id, section_id=wrap.section_id, category=category,
+                                         purpose=why.value))
                 if recipient.id == me.id:
                     continue  # the author keeping a copy for their own devices
                 decision, _ = self.consent.authorize_disclosure(
                     session, actor=me, subject_id=case.employee_id, sender=me, recipient=recipient,
-                    category=Category(category), purpose=purpose, case_id=case.id, at=now,
+                    category=Category(category), purpose=why, case_id=case.id, at=now,
                     granted=AuditTag.MESSAGE_GRANTED, denied=AuditTag.MESSAGE_DENIED,
                 )
                 if isinstance(decision, Deny):
-                    denials.append((recipient, category, decision))
+                    denials.append((recipient, category, why, decision))
         if denials:
             session.rollback()  # nothing of the message stays, not even its permits
             problems = []
-            for recipient, category, deny in denials:
+            for recipient, category, why, deny in denials:
                 audit.append(
                     session, tag=AuditTag.MESSAGE_DENIED, subject_id=case.employee_id, actor_id=me.id, outcome="deny",
-                    at=now, sender_id=me.id, recipient_id=recipient.id, category=category, purpose=purpose.value,
+                    at=now, sender_id=me.id, recipient_id=recipient.id, category=category, purpose=why.value,
                     case_id=case.id, reason=f"{deny.reason.value}: {deny.message}",
                 )
                 problems.append({"recipient_id": recipient.id, "recipient_name": recipient.name, "category": category,
@@ -251,7 +259,7 @@ class Delivery:
                 continue
             decision, _ = self.consent.authorize_disclosure(
                 session, actor=me, subject_id=case.employee_id, sender=sender, recipient=me,
-                category=Category(wrap.category), purpose=Purpose(message.purpose), case_id=case.id,
+                category=Category(wrap.category), purpose=Purpose(wrap.purpose), case_id=case.id,
                 granted=granted, denied=denied,
             )
             if isinstance(decision, Deny):

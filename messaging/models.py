@@ -105,6 +105,7 @@ class MessageWrap(SQLModel, table=True):
     key_id: str = Field(primary_key=True, max_length=64)
     section_id: int = Field(primary_key=True)
     category: str = Field(max_length=40)
+    purpose: str = Field(max_length=40)  # why this recipient gets it; re-checked on every read
 
 
 class Receipt(SQLModel, table=True):

@@ -91,6 +91,7 @@ class KeyRequest(BaseModel):
 
     categories: list[Category] = Field(min_length=1)
     purpose: Purpose
+    purposes: dict[SambandId, Purpose] = Field(default_factory=dict, description="per-recipient purpose, where it differs")
 
 
 class MessageCreate(BaseModel):
@@ -98,3 +99,4 @@ class MessageCreate(BaseModel):
 
     envelope: str = Field(min_length=1, max_length=8_000_000, description="the sealed envelope, base64url")
     purpose: Purpose | None = Field(default=None, description="default: the message kind's purpose")
+    purposes: dict[SambandId, Purpose] = Field(default_factory=dict, description="per-recipient purpose, where it differs")

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     session_secret: SecretStr = SecretStr(DEV_SECRET)
     # Embedded identity provider: demo users sign in with this password.
     demo_password: SecretStr = SecretStr("demo")
+    # Idle websockets get a ping this often (keeps proxies from closing them).
+    ws_ping_seconds: float = 20.0
     oidc: OidcConfig = OidcConfig()
     consent: ConsentConfig = ConsentConfig()
 

@@ -29,7 +29,6 @@ from web.auth import current_actor
 
 router = APIRouter()
 BATCH = 100
-IDLE_PING_SECONDS = 20.0
 
 
 def _pending(app, me: Actor, cursor: int) -> list[tuple[int, dict | None]]:
@@ -79,7 +78,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 cursor = seq
             if len(batch) == BATCH:
                 continue
-            woke = await _wait(subscription, closed)
+            woke = await _wait(subscription, closed, app.state.settings.ws_ping_seconds)
             if not woke and not closed.is_set():
                 await websocket.send_json({"type": "ping", "cursor": cursor})
     except (WebSocketDisconnect, RuntimeError):
@@ -89,9 +88,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         receiver.cancel()
 
 
-async def _wait(subscription, closed: asyncio.Event) -> bool:
+async def _wait(subscription, closed: asyncio.Event, ping_seconds: float) -> bool:
     """Until the hub says there is news, the client goes, or it is time to ping."""
-    news = asyncio.create_task(subscription.wait(IDLE_PING_SECONDS))
+    news = asyncio.create_task(subscription.wait(ping_seconds))
     gone = asyncio.create_task(closed.wait())
     done, pending = await asyncio.wait({news, gone}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:

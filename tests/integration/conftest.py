@@ -29,3 +29,31 @@ def world(server):
     yield world
     for p in world._people.values():
         p.http.close()
+
+
+@pytest.fixture
+def clients(world):
+    """``clients("solberg")``: a SambandClient signed in as a demo person, holding that
+    person's private keys (from the demo key store, or new and published for those
+    who had none)."""
+    import json
+
+    from messaging.client import SambandClient
+    from messaging.keys import Identity
+    from tests.support.tokens import login
+
+    made: dict[str, SambandClient] = {}
+
+    def get(username: str) -> SambandClient:
+        if username not in made:
+            store = world.settings.data_dir / "demo-keystores" / f"{username}.json"
+            identity = Identity.from_json(json.loads(store.read_text())) if store.exists() else Identity.generate()
+            client = SambandClient(world.base_url, login(world.base_url, username), identity)
+            if not store.exists():
+                client.publish_keys()
+            made[username] = client
+        return made[username]
+
+    yield get
+    for client in made.values():
+        client.close()

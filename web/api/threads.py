@@ -40,7 +40,9 @@ def list_threads(case_id: str, session: SessionDep, me: CurrentActor) -> list[Th
 def key_handout(case_id: str, thread_id: str, data: KeyRequest, request: Request, session: SessionDep, me: CurrentActor) -> dict:
     """Ask before sealing.  Every (recipient, category) answer is logged for the employee;
     keys come only for recipients allowed at least one category."""
-    offers, own = _delivery(request).key_handout(session, me, case_id, thread_id, data.categories, data.purpose)
+    offers, own = _delivery(request).key_handout(
+        session, me, case_id, thread_id, data.categories, data.purpose, data.purposes
+    )
     return {"recipients": [o.__dict__ for o in offers], "own_keys": own}
 
 
@@ -55,7 +57,7 @@ def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, se
         raw = base64.urlsafe_b64decode(data.envelope + "=" * (-len(data.envelope) % 4))
     except (binascii.Error, ValueError):
         raise InvalidEnvelope("envelope must be base64url") from None
-    message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose)
+    message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes)
     return {"id": message.id, "accepted_at": message.accepted_at, "purpose": message.purpose}
 
 

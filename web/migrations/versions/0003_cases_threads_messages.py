@@ -119,6 +119,7 @@ def upgrade() -> None:
     sa.Column('key_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('section_id', sa.Integer(), nullable=False),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], ),
     sa.ForeignKeyConstraint(['recipient_id'], ['actor.id'], ),
     sa.PrimaryKeyConstraint('message_id', 'recipient_id', 'key_id', 'section_id')
