@@ -1,0 +1,166 @@
+"""``samband-client``: the Python client on the command line.
+
+    samband-client login --server http://127.0.0.1:8000 --username solberg
+    samband-client keygen                      # new key pairs, public halves published
+    samband-client find "psykolog fjellsiden"
+    samband-client cases
+    samband-client thread --case C --with ACTOR [--with ACTOR ...]
+    samband-client send --case C --thread T --kind functional_assessment --form answer.json
+    samband-client read MESSAGE_ID
+    samband-client watch [--cursor N]
+
+State (server, token, private keys) lives in ``--home`` (default ``~/.samband``),
+files readable by you only.  Private keys never leave that folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from messaging.client import ClientError, ConsentMissing, SambandClient
+from messaging.keys import Identity
+from messaging.signin import SignInFailed, login
+
+
+def _write_private(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+
+
+def _load(home: Path, name: str) -> dict:
+    path = home / name
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run 'samband-client login' (and 'keygen') first")
+    return json.loads(path.read_text())
+
+
+def _client(home: Path, *, need_identity: bool = True) -> SambandClient:
+    session = _load(home, "session.json")
+    identity = Identity.from_json(_load(home, "identity.json")) if need_identity else None
+    return SambandClient(session["server"], session["token"], identity)
+
+
+def _print(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_login(args) -> None:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    token = login(args.server.rstrip("/"), args.username, password)
+    _write_private(args.home / "session.json", {"server": args.server.rstrip("/"), "token": token})
+    print(f"signed in as {args.username}")
+
+
+def cmd_keygen(args) -> None:
+    path = args.home / "identity.json"
+    if path.exists() and not args.force:
+        raise SystemExit(f"{path} exists; --force replaces it (old messages to the old key will not open)")
+    identity = Identity.generate()
+    _write_private(path, identity.to_json())
+    with SambandClient(*_load(args.home, "session.json").values(), identity) as client:
+        _print(client.publish_keys())
+
+
+def cmd_find(args) -> None:
+    with _client(args.home, need_identity=False) as client:
+        _print(client.find(args.query))
+
+
+def cmd_cases(args) -> None:
+    with _client(args.home, need_identity=False) as client:
+        _print([client.case(c["id"]) for c in client.cases()])
+
+
+def cmd_thread(args) -> None:
+    with _client(args.home, need_identity=False) as client:
+        _print(client.start_thread(args.case, args.members, args.topic))
+
+
+def cmd_send(args) -> None:
+    form = json.loads(Path(args.form).read_text() if args.form != "-" else sys.stdin.read())
+    purposes = dict(p.split("=", 1) for p in args.purpose_for)
+    with _client(args.home) as client:
+        _print(client.send(args.case, args.thread, args.kind, form, in_reply_to=args.reply_to,
+                           purpose=args.purpose, purposes=purposes))
+
+
+def cmd_read(args) -> None:
+    with _client(args.home) as client:
+        _print(asdict(client.read(args.message_id)))
+
+
+def cmd_watch(args) -> None:
+    async def run() -> None:
+        with _client(args.home) as client:
+            async for event in client.watch(args.cursor):
+                if "message" in event:
+                    event = {**event, "message": asdict(event["message"]), "view": "..."}
+                print(json.dumps(event, ensure_ascii=False, default=str), flush=True)
+
+    asyncio.run(run())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="samband-client", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--home", type=Path, default=Path.home() / ".samband", help="where the token and keys live")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("login", help="sign in (embedded demo identity provider)")
+    p.add_argument("--server", default="http://127.0.0.1:8000")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=cmd_login)
+    p = sub.add_parser("keygen", help="make your key pairs and publish the public halves")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_keygen)
+    p = sub.add_parser("find", help="search the directory")
+    p.add_argument("query")
+    p.set_defaults(func=cmd_find)
+    sub.add_parser("cases", help="your cases, with participants and what is due").set_defaults(func=cmd_cases)
+    p = sub.add_parser("thread", help="start a thread in a case")
+    p.add_argument("--case", required=True)
+    p.add_argument("--with", dest="members", action="append", required=True, help="actor id (repeat)")
+    p.add_argument("--topic", default="conversation")
+    p.set_defaults(func=cmd_thread)
+    p = sub.add_parser("send", help="seal and send a message (form as JSON)")
+    p.add_argument("--case", required=True)
+    p.add_argument("--thread", required=True)
+    p.add_argument("--kind", required=True)
+    p.add_argument("--form", required=True, help="a JSON file, or - for standard input")
+    p.add_argument("--reply-to")
+    p.add_argument("--purpose")
+    p.add_argument("--purpose-for", action="append", default=[], metavar="ACTOR_ID=PURPOSE")
+    p.set_defaults(func=cmd_send)
+    p = sub.add_parser("read", help="fetch, verify and open a message")
+    p.add_argument("message_id")
+    p.set_defaults(func=cmd_read)
+    p = sub.add_parser("watch", help="print events as they come (Ctrl-C to stop)")
+    p.add_argument("--cursor", type=int, default=0)
+    p.set_defaults(func=cmd_watch)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except ConsentMissing as exc:
+        print(f"not sent: {exc.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem.get('recipient_name', problem.get('recipient_id'))}: {problem['category']} "
+                  f"({problem['reason']}) — ask the employee for consent", file=sys.stderr)
+        return 3
+    except (ClientError, SignInFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
