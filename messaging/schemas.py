@@ -59,9 +59,10 @@ class MilestonePublic(BaseModel):
     title_nb: str
     title_en: str
     due_date: date
-    responsible: str
+    responsible: list[str]
     status: str
     law: str | None = None
+    due_soon_from: date | None = None
 
 
 class CaseDetail(CasePublic):

@@ -79,3 +79,10 @@ def mark_read(message_id: str, request: Request, session: SessionDep, me: Curren
 def recall(message_id: str, request: Request, session: SessionDep, me: CurrentActor) -> dict:
     message = _delivery(request).recall(session, me, message_id)
     return {"id": message.id, "recalled_at": message.recalled_at}
+
+
+@router.get("/message-kinds", summary="The message kinds: fields, categories, dialogmelding equivalents")
+def message_kinds() -> list[dict]:
+    from messaging.kinds import catalog
+
+    return catalog()
