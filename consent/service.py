@@ -41,6 +41,7 @@ from consent.types import (
     PartyKind,
     Permit,
     Purpose,
+    Requirement,
     StatutoryRule,
 )
 from directory import service as directory
@@ -48,7 +49,7 @@ from directory import store as directory_store
 from directory.columns import new_id, utcnow
 from directory.errors import ActorNotFound, OrganisationNotFound
 from directory.models import Actor
-from directory.types import HEALTH_PERSONNEL, NAV_ROLES, Role
+from directory.types import CASE_ROLE_OF_RELATION, HEALTH_PERSONNEL, NAV_ROLES, CaseRole, RelationKind, Role
 
 MAX_GRANT_DAYS = 366
 
@@ -127,7 +128,7 @@ class ConsentService:
     # --- state ------------------------------------------------------------------------
 
     def state(self, session: Session, subject_id: str) -> tuple[dict[str, Grant], dict[str, Exclusion]]:
-        return fold(store.events_for(session=session, subject_id=subject_id))
+        return fold(store.event_rows_for(session=session, subject_id=subject_id))
 
     def _require_subject(self, actor: Actor) -> None:
         if actor.role != Role.EMPLOYEE.value:
@@ -363,31 +364,49 @@ class ConsentService:
     # --- the gate -----------------------------------------------------------------------
 
     def facts(self, session: Session, actor: Actor, subject_id: str, at: datetime) -> ActorFacts:
-        orgs = directory_store.member_organisation_ids(session=session, actor_id=actor.id, at=at)
-        if actor.organisation_id:
-            orgs.add(actor.organisation_id)
-        return ActorFacts(
-            actor_id=actor.id,
-            role=Role(actor.role),
-            organisation_ids=frozenset(orgs),
-            case_roles=directory.case_roles(session, actor.id, subject_id, at=at),
-        )
+        return self._facts(session, (actor,), subject_id, at)[actor.id]
+
+    def _facts(self, session: Session, actors: tuple[Actor, ...], subject_id: str, at: datetime) -> dict[str, ActorFacts]:
+        """Each actor's organisations (its own and every active membership) and the case
+        roles its active relations to the subject give it; one query for all actors."""
+        orgs: dict[str, set[str]] = {a.id: {a.organisation_id} if a.organisation_id else set() for a in actors}
+        roles: dict[str, set[CaseRole]] = {a.id: set() for a in actors}
+        rows = directory_store.fact_relations(session=session, actor_ids=orgs, subject_id=subject_id, at=at)
+        for r in rows:
+            if r.organisation_id:
+                orgs[r.from_actor_id].add(r.organisation_id)
+            if r.to_actor_id == subject_id:
+                kind = RelationKind(r.kind)  # an unknown kind raises: fail closed
+                if kind in CASE_ROLE_OF_RELATION:
+                    roles[r.from_actor_id].add(CASE_ROLE_OF_RELATION[kind])
+        return {
+            a.id: ActorFacts(
+                actor_id=a.id,
+                role=Role(a.role),
+                organisation_ids=frozenset(orgs[a.id]),
+                case_roles=frozenset(roles[a.id]),
+            )
+            for a in actors
+        }
 
     def decide_for(
         self, session: Session, *, subject_id: str, sender: Actor, recipient: Actor,
         category: Category, purpose: Purpose, case_id: str | None, at: datetime,
     ) -> Decision:
         """Load everything the pure decision needs and decide.  Writes nothing."""
+        facts = self._facts(session, (sender, recipient), subject_id, at)
         request = DisclosureRequest(
             subject_id=subject_id,
-            sender=self.facts(session, sender, subject_id, at),
-            recipient=self.facts(session, recipient, subject_id, at),
+            sender=facts[sender.id],
+            recipient=facts[recipient.id],
             category=category,
             purpose=purpose,
             at=at,
             case_id=case_id,
         )
         grants, exclusions = self.state(session, subject_id)
+        if not self._may_rest_on_nav_request(request):
+            return decide(request, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules)
         nav_requests = [
             NavRequest(
                 request_id=r.id,
@@ -400,10 +419,23 @@ class ConsentService:
                 created_at=r.created_at,
                 expires_at=r.expires_at,
             )
-            for r in store.open_nav_requests(session=session, subject_id=subject_id, addressee_id=sender.id, at=at)
+            for r in store.open_nav_request_rows(session=session, subject_id=subject_id, addressee_id=sender.id, at=at)
         ]
         return decide(
             request, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules, nav_requests=nav_requests
+        )
+
+    def _may_rest_on_nav_request(self, request: DisclosureRequest) -> bool:
+        """Whether a rule that needs a NAV request could permit this flow (by roles,
+        category and purpose).  If none can, ``decide`` never reads NAV requests, so
+        the query for them is skipped."""
+        return any(
+            rule.requires is Requirement.NAV_REQUEST
+            and request.sender.role in rule.sender_roles
+            and request.recipient.role in rule.recipient_roles
+            and request.category in rule.categories
+            and request.purpose in rule.purposes
+            for rule in self.rules
         )
 
     def authorize_disclosure(

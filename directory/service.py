@@ -291,12 +291,18 @@ def search(
             value=compact,
             include_national_id=viewer.role == t.Role.NAV_ADVISER.value,
         )
+        # The rule of ``can_see_actor``, for all candidates in one query: an employer's
+        # organisation number matches every employee there, and one check each made
+        # this lookup take tens of milliseconds.
+        employees = [a.id for a in actors if a.role == t.Role.EMPLOYEE.value and a.national_id != compact]
+        related = store.related_actor_ids(session=session, actor_id=viewer.id, others=employees, at=utcnow())
         actors = [
             a
             for a in actors
             if a.role != t.Role.EMPLOYEE.value
             or a.national_id == compact
-            or can_see_actor(session, viewer, a)
+            or a.id == viewer.id
+            or a.id in related
         ]
     else:
         terms = search_terms(query)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, text
-from sqlmodel import Session, select
+from sqlalchemy import Row, bindparam, or_, text, union_all
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from directory.models import Actor, Organisation, PublicKey, Relation
 
@@ -67,6 +68,25 @@ def active_relations_from(
     ).all()
 
 
+def related_actor_ids(*, session: Session, actor_id: str, others: Iterable[str], at: datetime) -> set[str]:
+    """Those of ``others`` with an active relation to or from ``actor_id``."""
+    wanted = list(set(others))
+    if not wanted:
+        return set()
+    active = (Relation.valid_from <= at, or_(Relation.valid_to.is_(None), Relation.valid_to > at))
+    outgoing = session.exec(
+        select(Relation.to_actor_id).where(
+            Relation.from_actor_id == actor_id, col(Relation.to_actor_id).in_(wanted), *active
+        )
+    ).all()
+    incoming = session.exec(
+        select(Relation.from_actor_id).where(
+            Relation.to_actor_id == actor_id, col(Relation.from_actor_id).in_(wanted), *active
+        )
+    ).all()
+    return {i for i in (*outgoing, *incoming) if i}
+
+
 def member_organisation_ids(*, session: Session, actor_id: str, at: datetime) -> set[str]:
     rows = session.exec(
         select(Relation.organisation_id).where(
@@ -77,6 +97,46 @@ def member_organisation_ids(*, session: Session, actor_id: str, at: datetime) ->
         )
     ).all()
     return {r for r in rows if r}
+
+
+_R = Relation.__table__.c  # type: ignore[attr-defined]
+# Built once: the consent gate runs this on every disclosure, and building a statement
+# costs more than SQLite takes to answer it.
+_ACTIVE = (_R.valid_from <= bindparam("at"), or_(_R.valid_to.is_(None), _R.valid_to > bindparam("at")))
+_FACT_COLUMNS = (_R.from_actor_id, _R.kind, _R.to_actor_id, _R.organisation_id)
+# Two branches that ix_relation_from_to (from_actor_id, to_actor_id) answers exactly.
+# "to_actor_id IS NULL" finds the memberships because a relation points to exactly one
+# actor or one organisation (``service.add_relation``).  A single
+# "to_actor_id = :subject OR organisation_id IS NOT NULL" had to read every relation of
+# the actor from the table: ~200 for a busy GP, up to 0.4 ms.
+_FACT_RELATIONS = union_all(
+    core_select(*_FACT_COLUMNS).where(
+        _R.from_actor_id.in_(bindparam("actor_ids", expanding=True)),
+        _R.to_actor_id == bindparam("subject_id"),
+        *_ACTIVE,
+    ),
+    core_select(*_FACT_COLUMNS).where(
+        _R.from_actor_id.in_(bindparam("actor_ids", expanding=True)),
+        _R.to_actor_id.is_(None),
+        _R.organisation_id.is_not(None),
+        *_ACTIVE,
+    ),
+)
+
+
+def fact_relations(
+    *, session: Session, actor_ids: Iterable[str], subject_id: str, at: datetime
+) -> Sequence[Row]:
+    """Active relations from any of ``actor_ids`` that a consent decision needs: those
+    to ``subject_id`` (case roles) and memberships (``organisation_id`` set).
+
+    One query for what ``active_relations_between`` and ``member_organisation_ids``
+    answer in two per actor; rows of (from_actor_id, kind, to_actor_id, organisation_id).
+    """
+    if session.autoflush:  # a Core statement does not autoflush as an ORM query does
+        session.flush()
+    params = {"actor_ids": list(actor_ids), "subject_id": subject_id, "at": at}
+    return session.exec(_FACT_RELATIONS, params=params).all()
 
 
 def active_keys(*, session: Session, actor_id: str) -> Sequence[PublicKey]:

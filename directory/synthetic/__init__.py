@@ -1,0 +1,29 @@
+"""Deterministic synthetic directories, for benchmarks and load tests.
+
+One seeded ``random.Random`` draws everything, identifiers included, so a seed always
+gives the same population: the same ids, names, numbers and relations.  Rows go in
+with SQLAlchemy Core ``insert()`` executemany, ``BATCH`` rows per transaction.  On
+SQLite the ``actor_fts`` search index is filled by the insert trigger on ``actor``.
+
+Modules: ``vocabulary`` (names, places, titles), ``draw`` (the seeded choices and
+synthetic identifiers), ``population`` (writing), ``samples`` (reading samples back).
+
+This writes straight to the tables, past the service layer's checks.  It is for
+throwaway databases only, never a database that holds real people.  Like the rest of
+``directory`` it imports no other samband package.
+"""
+
+from directory.synthetic.draw import REFERENCE_TIME
+from directory.synthetic.population import BATCH, PopulationSummary, generate_population
+from directory.synthetic.samples import QUERY_KINDS, EmployeeSample, sample_employees, sample_queries
+
+__all__ = [
+    "BATCH",
+    "QUERY_KINDS",
+    "REFERENCE_TIME",
+    "EmployeeSample",
+    "PopulationSummary",
+    "generate_population",
+    "sample_employees",
+    "sample_queries",
+]
