@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.server import LiveServer, running_server
 
+pytest_plugins = ["tests.support.world"]
+
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:

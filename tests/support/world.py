@@ -1,3 +1,6 @@
+"""The demo world on a live server: signed-in people (``world``) and Python clients
+holding their private keys (``clients``).  Registered as a plugin by tests/conftest.py."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
