@@ -21,11 +21,12 @@ from sqlmodel import Session, col, select
 
 from consent import audit
 from consent.audit import AuditTag
+from consent.errors import ConsentRequired
 from consent.service import ConsentService
 from consent.types import Category, Deny, Permit, Purpose
 from directory import store as directory_store
 from directory.columns import utcnow
-from directory.errors import Conflict, Forbidden, InvalidInput, NotFound, SambandError
+from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
 from messaging import cases, envelope, threads
 from messaging.kinds import KindError, kind_spec
@@ -37,10 +38,6 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 class InvalidEnvelope(InvalidInput):
     code = "INVALID_ENVELOPE"
-
-
-class ConsentRequired(Forbidden):
-    code = "CONSENT_REQUIRED"
 
 
 class MessageNotFound(NotFound):
