@@ -44,7 +44,9 @@ class Browser:
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        # Script errors only: a 4xx the page asked for (a wrong password) is not one.
+        self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                     and self.errors.append(m.text))
         self.name = name
         self.test_name = re.sub(r"[^a-z0-9_]+", "_", test_name.lower())
         self.step = 0
