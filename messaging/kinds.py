@@ -718,10 +718,30 @@ def _fields(model: type[BaseModel], category: str | None) -> list[dict]:
             entry["choices"] = choices
         if not info.is_required() and info.default is not None:
             entry["default"] = info.default
+        constraints = _constraints(model, name)
+        if constraints:
+            entry["constraints"] = constraints
         if item is not None:
             entry["item_fields"] = _fields(item, entry["category"])
         out.append(entry)
     return out
+
+
+_CONSTRAINT_NAMES = {"minLength": "min_length", "maxLength": "max_length", "minimum": "min", "maximum": "max",
+                     "minItems": "min_items", "maxItems": "max_items"}
+
+
+@cache
+def _schema_properties(model: type[BaseModel]) -> dict:
+    return model.model_json_schema()["properties"]
+
+
+def _constraints(model: type[BaseModel], name: str) -> dict:
+    """A field's length, range and size limits (from its JSON schema), for clients that
+    check a form before sealing it: the browser (web/frontend/src/forms.js)."""
+    prop = _schema_properties(model)[name]
+    branch = next((b for b in prop.get("anyOf", [prop]) if b.get("type") != "null"), prop)
+    return {ours: branch[theirs] for theirs, ours in _CONSTRAINT_NAMES.items() if theirs in branch}
 
 
 def _describe(spec: KindSpec) -> dict:
