@@ -11,6 +11,7 @@ import pytest
 import websockets
 
 from messaging.client import ClientError
+from tests.support.aio import run
 
 
 def _grant(world, recipient_id, categories):
@@ -84,7 +85,7 @@ def test_online_recipients_get_pushes_offline_one_resumes_recall_reaches_all(wor
         for gen in (lise_events, nav_events, gp_events, nav_late, resumed):
             await gen.aclose()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_push_is_rechecked_against_consent(world, clients):
@@ -110,7 +111,7 @@ def test_push_is_rechecked_against_consent(world, clients):
         assert ping_or_message["type"] == "ping"  # neither message is pushed
         await events.aclose()
 
-    asyncio.run(scenario())
+    run(scenario())
     log = hansen.ok(hansen.get("/consent/log"))["entries"]
     pushes = [e for e in log if e["tag"].startswith("disclosure:push")]
     assert {e["tag"] for e in pushes} == {"disclosure:push:denied"}
@@ -132,4 +133,4 @@ def test_websocket_refuses_strangers_and_bad_hello(world):
                 await ws.recv()
             assert closed.value.rcvd.code == 4400
 
-    asyncio.run(scenario())
+    run(scenario())
