@@ -28,7 +28,7 @@ from messaging import envelope, kinds
 from messaging.envelope.wire import parse_view
 from messaging.keys import Identity, b64
 
-KEM_PREFERENCE = (envelope.KEM_XWING, envelope.KEM_X25519)
+SUPPORTED_KEMS = (envelope.KEM_XWING, envelope.KEM_X25519)  # the suites this client seals to
 
 
 class ClientError(Exception):
@@ -177,11 +177,12 @@ class SambandClient:
         recipients, readers = [], {i: 0 for i in range(len(categories))}
         for offer in handout["recipients"]:
             allowed = frozenset(index[a["category"]] for a in offer["allowed"] if a["category"] in index)
-            key = _preferred_key(offer["keys"])
-            if not allowed or key is None:
+            keys = _usable_keys(offer["keys"])
+            if not allowed or not keys:
                 continue
-            recipients.append(envelope.RecipientKey(offer["recipient_id"], key["key_id"], key["kem_id"],
-                                                    _unb64(key["public_key"]), allowed))
+            for key in keys:  # every device of the recipient
+                recipients.append(envelope.RecipientKey(offer["recipient_id"], key["key_id"], key["kem_id"],
+                                                        _unb64(key["public_key"]), allowed))
             for i in allowed:
                 readers[i] += 1
         unread = [categories[i].value for i, n in readers.items() if n == 0]
@@ -190,8 +191,7 @@ class SambandClient:
                         for o in handout["recipients"] for d in o["denied"] if d["category"] in unread]
             raise ConsentMissing(403, "CONSENT_REQUIRED",
                                  f"nobody in the thread may receive: {', '.join(unread)}", problems)
-        own = _preferred_key(handout["own_keys"])
-        if own is not None:  # a copy for the author's own devices
+        for own in _usable_keys(handout["own_keys"]):  # a copy for the author's own devices
             recipients.append(envelope.RecipientKey(self.me["id"], own["key_id"], own["kem_id"],
                                                     _unb64(own["public_key"]), frozenset(range(len(categories)))))
         header = envelope.Header(
@@ -214,7 +214,9 @@ class SambandClient:
     # --- reading ------------------------------------------------------------------------
 
     def fetch_view(self, message_id: str) -> bytes:
-        return self._call("GET", f"/messages/{message_id}/view").content
+        """This device's view: the wraps for this identity's own encryption key."""
+        params = {"key_id": self._own_key_ids()[0]} if self.identity is not None else {}
+        return self._call("GET", f"/messages/{message_id}/view", params=params).content
 
     def open(self, view: bytes) -> ReadMessage:
         """Verify and open a sealed view with this identity."""
@@ -254,13 +256,13 @@ class SambandClient:
             while True:
                 event = json.loads(await ws.recv())
                 if event["type"] == "message":
-                    event["message"] = self.open(_unb64(event["view"]))
+                    view = _unb64(event["view"])
+                    if parse_view(view).key_id != self._own_key_ids()[0]:
+                        view = self.fetch_view(event["message_id"])  # pushed for another device of ours
+                    event["message"] = self.open(view)
                 yield event
 
 
-def _preferred_key(keys: list[dict]) -> dict | None:
-    for kem in KEM_PREFERENCE:
-        for key in keys:
-            if key["kem_id"] == kem:
-                return key
-    return None
+def _usable_keys(keys: list[dict]) -> list[dict]:
+    """The encryption keys this client can seal to (X-Wing or X25519), one per device."""
+    return [k for k in keys if k["kem_id"] in SUPPORTED_KEMS]

@@ -169,3 +169,22 @@ def test_recall_stops_serving_the_message(world, clients, hansen_thread):
     assert not_yours.value.status == 404
     log = world.person("hansen").ok(world.person("hansen").get("/consent/log"))["entries"]
     assert any(e["tag"] == "disclosure:message:recalled" and e["basis_ref"] == wrong["id"] for e in log)
+
+
+def test_every_device_of_a_recipient_can_read(world, clients, hansen_thread):
+    """Lise has her demo key store and a second device with its own keys: the GP's
+    client seals for both, and each device fetches the view for its own key."""
+    from messaging.client import SambandClient
+    from messaging.keys import Identity
+    from tests.support.tokens import login
+
+    case_id, thread_id = hansen_thread
+    gp = clients("solberg")
+    second = SambandClient(world.base_url, login(world.base_url, "lise"), Identity.generate())
+    try:
+        second.publish_keys()
+        sent = gp.send(case_id, thread_id, "functional_assessment", {"functional_ability": "Kan jobbe fra hjemmekontor."})
+        assert second.read(sent["id"]).form["functional_ability"] == "Kan jobbe fra hjemmekontor."
+        assert clients("lise").read(sent["id"]).form["functional_ability"] == "Kan jobbe fra hjemmekontor."
+    finally:
+        second.close()
