@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import SimpleNamespace
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -87,51 +88,50 @@ def head(session: Session) -> DisclosureLogEntry | None:
     return session.exec(select(DisclosureLogEntry).order_by(col(DisclosureLogEntry.seq).desc()).limit(1)).first()
 
 
-def append(
-    session: Session,
-    *,
-    tag: AuditTag,
-    subject_id: str,
-    actor_id: str,
-    outcome: str,
-    at: datetime | None = None,
-    sender_id: str | None = None,
-    recipient_id: str | None = None,
-    category: str | None = None,
-    purpose: str | None = None,
-    case_id: str | None = None,
-    basis_kind: str | None = None,
-    basis_ref: str | None = None,
-    basis_text: str | None = None,
-    reason: str | None = None,
-) -> DisclosureLogEntry:
-    """Append one entry in the caller's transaction (flushed, not committed)."""
+_HEAD = select(DisclosureLogEntry.seq, DisclosureLogEntry.entry_hash).order_by(col(DisclosureLogEntry.seq).desc()).limit(1)
+_INSERT = DisclosureLogEntry.__table__.insert()
+
+
+def append(session: Session, *, tag: AuditTag, subject_id: str, actor_id: str, outcome: str, **fields) -> DisclosureLogEntry:
+    """Append one entry in the caller's transaction (written, not committed).
+
+    ``fields``: ``at`` (default now), ``sender_id``, ``recipient_id``, ``category``,
+    ``purpose``, ``case_id``, ``basis_kind``, ``basis_ref``, ``basis_text``, ``reason``.
+    """
+    seq = append_many(session, [dict(tag=tag, subject_id=subject_id, actor_id=actor_id, outcome=outcome, **fields)])[0]
+    return session.get(DisclosureLogEntry, seq)
+
+
+def append_many(session: Session, rows: list[dict]) -> list[int]:
+    """Append entries in order, chained, in the caller's transaction; their ``seq``s.
+
+    One head read and one multi-row insert however many entries: a message to many
+    recipients logs every wrap's decision without a round trip per entry.
+    """
+    if not rows:
+        return []
     _lock_chain(session)
-    last = head(session)
-    entry = DisclosureLogEntry(
-        seq=(last.seq + 1) if last else 1,
-        entry_id=new_id(),
-        occurred_at=at or utcnow(),
-        tag=tag.value,
-        subject_id=subject_id,
-        actor_id=actor_id,
-        sender_id=sender_id,
-        recipient_id=recipient_id,
-        category=category,
-        purpose=purpose,
-        case_id=case_id,
-        outcome=outcome,
-        basis_kind=basis_kind,
-        basis_ref=basis_ref,
-        basis_text=basis_text,
-        reason=reason,
-        prev_hash=last.entry_hash if last else GENESIS,
-        entry_hash="",
-    )
-    entry.entry_hash = entry_digest(entry)
-    session.add(entry)
-    session.flush()
-    return entry
+    if session.autoflush:  # a Core statement does not autoflush as an ORM query does
+        session.flush()
+    last = session.execute(_HEAD).first()
+    seq, prev = (last.seq, last.entry_hash) if last else (0, GENESIS)
+    values = []
+    for row in rows:
+        row = dict(row)
+        seq += 1
+        entry = SimpleNamespace(
+            seq=seq, entry_id=new_id(), occurred_at=row.pop("at", None) or utcnow(), tag=AuditTag(row.pop("tag")).value,
+            prev_hash=prev, **{name: row.pop(name, None) for name in _OPTIONAL}, **row,
+        )
+        entry.entry_hash = entry_digest(entry)
+        prev = entry.entry_hash
+        values.append({name: getattr(entry, name) for name in _COLUMNS})
+    session.execute(_INSERT, values)
+    return [v["seq"] for v in values]
+
+
+_OPTIONAL = ("sender_id", "recipient_id", "category", "purpose", "case_id", "basis_kind", "basis_ref", "basis_text", "reason")
+_COLUMNS = (*HASHED_FIELDS, "prev_hash", "entry_hash")
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

@@ -8,7 +8,7 @@ caller so the disclosure and its log entry commit together or not at all.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -394,36 +394,43 @@ class ConsentService:
         category: Category, purpose: Purpose, case_id: str | None, at: datetime,
     ) -> Decision:
         """Load everything the pure decision needs and decide.  Writes nothing."""
-        facts = self._facts(session, (sender, recipient), subject_id, at)
-        request = DisclosureRequest(
-            subject_id=subject_id,
-            sender=facts[sender.id],
-            recipient=facts[recipient.id],
-            category=category,
-            purpose=purpose,
-            at=at,
-            case_id=case_id,
-        )
+        return self.decide_many(session, subject_id=subject_id, sender=sender,
+                                flows=[Flow(recipient, category, purpose)], case_id=case_id, at=at)[0]
+
+    def decide_many(
+        self, session: Session, *, subject_id: str, sender: Actor, flows: list["Flow"], case_id: str | None,
+        at: datetime,
+    ) -> list[Decision]:
+        """Decide several flows from one sender about one subject (one message to many
+        recipients), loading relations, consent state and NAV requests once."""
+        actors = {sender.id: sender} | {f.recipient.id: f.recipient for f in flows}
+        facts = self._facts(session, tuple(actors.values()), subject_id, at)
         grants, exclusions = self.state(session, subject_id)
-        if not self._may_rest_on_nav_request(request):
-            return decide(request, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules)
-        nav_requests = [
-            NavRequest(
-                request_id=r.id,
-                subject_id=r.subject_id,
-                requester_id=r.requester_id,
-                requester_organisation_id=r.requester_organisation_id,
-                addressee_id=r.addressee_id,
-                categories=frozenset(Category(c) for c in r.categories.split(",")),
-                purpose=Purpose(r.purpose),
-                created_at=r.created_at,
-                expires_at=r.expires_at,
-            )
-            for r in store.open_nav_request_rows(session=session, subject_id=subject_id, addressee_id=sender.id, at=at)
+        requests = [
+            DisclosureRequest(subject_id=subject_id, sender=facts[sender.id], recipient=facts[f.recipient.id],
+                              category=f.category, purpose=f.purpose, at=at, case_id=case_id)
+            for f in flows
         ]
-        return decide(
-            request, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules, nav_requests=nav_requests
-        )
+        nav_requests: list[NavRequest] = []
+        if any(self._may_rest_on_nav_request(r) for r in requests):
+            nav_requests = [
+                NavRequest(
+                    request_id=r.id,
+                    subject_id=r.subject_id,
+                    requester_id=r.requester_id,
+                    requester_organisation_id=r.requester_organisation_id,
+                    addressee_id=r.addressee_id,
+                    categories=frozenset(Category(c) for c in r.categories.split(",")),
+                    purpose=Purpose(r.purpose),
+                    created_at=r.created_at,
+                    expires_at=r.expires_at,
+                )
+                for r in store.open_nav_request_rows(session=session, subject_id=subject_id, addressee_id=sender.id, at=at)
+            ]
+        return [
+            decide(r, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules, nav_requests=nav_requests)
+            for r in requests
+        ]
 
     def _may_rest_on_nav_request(self, request: DisclosureRequest) -> bool:
         """Whether a rule that needs a NAV request could permit this flow (by roles,
@@ -443,27 +450,54 @@ class ConsentService:
         category: Category, purpose: Purpose, case_id: str | None = None,
         granted: AuditTag = AuditTag.DECISION_GRANTED, denied: AuditTag = AuditTag.DECISION_DENIED,
         at: datetime | None = None,
-    ) -> tuple[Decision, audit.DisclosureLogEntry]:
+    ) -> tuple[Decision, int]:
         """Decide and append one log entry, permit or deny, in the caller's transaction.
 
-        Fails closed: any error while loading facts propagates, and no permit is given.
+        Returns the decision and the log entry's ``seq``.  Fails closed: any error while
+        loading facts propagates, and no permit is given.
+        """
+        return self.authorize_many(
+            session, actor=actor, subject_id=subject_id, sender=sender, flows=[Flow(recipient, category, purpose)],
+            case_id=case_id, granted=granted, denied=denied, at=at,
+        )[0]
+
+    def authorize_many(
+        self, session: Session, *, actor: Actor, subject_id: str, sender: Actor, flows: list["Flow"],
+        case_id: str | None = None, granted: AuditTag = AuditTag.DECISION_GRANTED,
+        denied: AuditTag = AuditTag.DECISION_DENIED, at: datetime | None = None, all_or_nothing: bool = False,
+    ) -> list[tuple[Decision, int | None]]:
+        """``authorize_disclosure`` for several flows at once: one log entry each.
+
+        With ``all_or_nothing`` (one message: either every wrap goes or none does), a
+        single deny means nothing is released, so only the denials are logged and the
+        permits come back with no log entry.
         """
         at = at or utcnow()
-        decision = self.decide_for(
-            session, subject_id=subject_id, sender=sender, recipient=recipient,
-            category=category, purpose=purpose, case_id=case_id, at=at,
-        )
-        common = dict(
-            subject_id=subject_id, actor_id=actor.id, at=at, sender_id=sender.id, recipient_id=recipient.id,
-            category=category.value, purpose=purpose.value, case_id=case_id,
-        )
-        if isinstance(decision, Permit):
-            entry = audit.append(
-                session, tag=granted, outcome="permit", basis_kind=decision.basis.kind.value,
-                basis_ref=decision.basis.ref, basis_text=decision.basis.text, **common,
+        decisions = self.decide_many(session, subject_id=subject_id, sender=sender, flows=flows, case_id=case_id, at=at)
+        refused = all_or_nothing and any(not d.permitted for d in decisions)
+        rows, logged = [], []
+        for flow, decision in zip(flows, decisions):
+            logged.append(not (refused and decision.permitted))
+            if not logged[-1]:
+                continue
+            row = dict(
+                subject_id=subject_id, actor_id=actor.id, at=at, sender_id=sender.id, recipient_id=flow.recipient.id,
+                category=flow.category.value, purpose=flow.purpose.value, case_id=case_id,
             )
-        else:
-            entry = audit.append(
-                session, tag=denied, outcome="deny", reason=f"{decision.reason.value}: {decision.message}", **common,
-            )
-        return decision, entry
+            if isinstance(decision, Permit):
+                row |= dict(tag=granted, outcome="permit", basis_kind=decision.basis.kind.value,
+                            basis_ref=decision.basis.ref, basis_text=decision.basis.text)
+            else:
+                row |= dict(tag=denied, outcome="deny", reason=f"{decision.reason.value}: {decision.message}")
+            rows.append(row)
+        seqs = iter(audit.append_many(session, rows))
+        return [(d, next(seqs) if was_logged else None) for d, was_logged in zip(decisions, logged)]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One (recipient, category, purpose) a sender wants to disclose."""
+
+    recipient: Actor
+    category: Category
+    purpose: Purpose

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from consent import audit
 from consent.audit import AuditTag
 from consent.errors import ConsentRequired
-from consent.service import ConsentService
+from consent.service import ConsentService, Flow
 from consent.types import Category, Deny, Permit, Purpose
 from directory import store as directory_store
 from directory.columns import utcnow
@@ -86,27 +86,26 @@ class Delivery:
         purposes = purposes or {}
         threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
-        offers = []
-        for member_id in threads.member_ids(session, thread_id):
-            if member_id == me.id:
-                continue
-            member = directory_store.get_actor(session=session, actor_id=member_id)
-            offer = Offer(member.id, member.name, member.role)
-            for category in dict.fromkeys(categories):
-                decision, _ = self.consent.authorize_disclosure(
-                    session, actor=me, subject_id=case.employee_id, sender=me, recipient=member,
-                    category=category, purpose=purposes.get(member.id, purpose), case_id=case.id,
-                    granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED,
-                )
-                if isinstance(decision, Permit):
-                    offer.allowed.append({"category": category.value, "basis": decision.basis.text})
-                else:
-                    offer.denied.append({"category": category.value, "reason": decision.reason.value, "message": decision.message})
+        members = [m for m in directory_store.actors_by_ids(session=session, ids=threads.member_ids(session, thread_id))
+                   if m.id != me.id]
+        flows = [Flow(m, c, purposes.get(m.id, purpose)) for m in members for c in dict.fromkeys(categories)]
+        decided = self.consent.authorize_many(
+            session, actor=me, subject_id=case.employee_id, sender=me, flows=flows, case_id=case.id,
+            granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED,
+        )
+        offers = {m.id: Offer(m.id, m.name, m.role) for m in members}
+        for flow, (decision, _) in zip(flows, decided):
+            offer = offers[flow.recipient.id]
+            if isinstance(decision, Permit):
+                offer.allowed.append({"category": flow.category.value, "basis": decision.basis.text})
+            else:
+                offer.denied.append({"category": flow.category.value, "reason": decision.reason.value,
+                                     "message": decision.message})
+        for offer in offers.values():
             if offer.allowed:
-                offer.keys = _encryption_keys(session, member.id)
-            offers.append(offer)
+                offer.keys = _encryption_keys(session, offer.recipient_id)
         session.commit()
-        return offers, _encryption_keys(session, me.id)
+        return list(offers.values()), _encryption_keys(session, me.id)
 
     # --- 2. acceptance --------------------------------------------------------------
 
@@ -130,37 +129,28 @@ class Delivery:
         members = set(threads.member_ids(session, thread.id))
         categories = {s.section_id: s.category for s in env.sections}
 
-        wraps: list[MessageWrap] = []
-        denials: list[tuple[Actor, str, Deny]] = []
+        recipients = self._check_recipient_keys(session, env, members)
+        wraps, flows = [], []
         for block in env.recipients:
-            recipient = self._check_recipient_key(session, block, members)
+            recipient = recipients[block.recipient_id]
             why = purposes.get(recipient.id, purpose)
             for wrap in block.wraps:
                 category = categories[wrap.section_id]
-                wraps.append(MessageWrap(message_id=env.header.message_id, recipient_id=recipient.id,
-                                         key_id=block.key_id, section_id=wrap.section_id, category=category,
-                                         purpose=why.value))
-                if recipient.id == me.id:
-                    continue  # the author keeping a copy for their own devices
-                decision, _ = self.consent.authorize_disclosure(
-                    session, actor=me, subject_id=case.employee_id, sender=me, recipient=recipient,
-                    category=Category(category), purpose=why, case_id=case.id, at=now,
-                    granted=AuditTag.MESSAGE_GRANTED, denied=AuditTag.MESSAGE_DENIED,
-                )
-                if isinstance(decision, Deny):
-                    denials.append((recipient, category, why, decision))
-        if denials:
-            session.rollback()  # nothing of the message stays, not even its permits
-            problems = []
-            for recipient, category, why, deny in denials:
-                audit.append(
-                    session, tag=AuditTag.MESSAGE_DENIED, subject_id=case.employee_id, actor_id=me.id, outcome="deny",
-                    at=now, sender_id=me.id, recipient_id=recipient.id, category=category, purpose=why.value,
-                    case_id=case.id, reason=f"{deny.reason.value}: {deny.message}",
-                )
-                problems.append({"recipient_id": recipient.id, "recipient_name": recipient.name, "category": category,
-                                 "reason": deny.reason.value, "message": deny.message})
-            session.commit()
+                wraps.append({"message_id": env.header.message_id, "recipient_id": recipient.id, "key_id": block.key_id,
+                              "section_id": wrap.section_id, "category": category, "purpose": why.value})
+                if recipient.id != me.id:  # the author keeps a copy for their own devices: no disclosure
+                    flows.append(Flow(recipient, Category(category), why))
+        decided = self.consent.authorize_many(
+            session, actor=me, subject_id=case.employee_id, sender=me, flows=flows, case_id=case.id, at=now,
+            granted=AuditTag.MESSAGE_GRANTED, denied=AuditTag.MESSAGE_DENIED, all_or_nothing=True,
+        )
+        problems = [
+            {"recipient_id": f.recipient.id, "recipient_name": f.recipient.name, "category": f.category.value,
+             "reason": d.reason.value, "message": d.message}
+            for f, (d, _) in zip(flows, decided) if isinstance(d, Deny)
+        ]
+        if problems:
+            session.commit()  # the denials stay in the log; nothing of the message was written
             who = "; ".join(f"{p['recipient_name']}: {p['category']} ({p['reason']})" for p in problems)
             raise ConsentRequired(
                 f"the message was not sent: no basis for {who}. Ask the employee for consent, or leave those sections out",
@@ -168,21 +158,23 @@ class Delivery:
             )
 
         h = env.header
-        message = Message(
-            id=h.message_id, case_id=case.id, thread_id=thread.id, sender_id=me.id, kind=h.kind, purpose=purpose.value,
-            in_reply_to=h.in_reply_to, created_at=h.created_at, accepted_at=now, envelope=data,
-        )
-        session.add(message)
-        session.flush()
-        session.add_all(wraps)
-        recipients = sorted({w.recipient_id for w in wraps} - {me.id})
-        for rid in recipients:
-            session.add(Receipt(message_id=message.id, actor_id=rid))
-            session.add(InboxEvent(actor_id=rid, kind="message", message_id=message.id, case_id=case.id, thread_id=thread.id,
-                                   data=json.dumps({"sender_id": me.id, "kind": h.kind})))
+        session.execute(Message.__table__.insert(), [{
+            "id": h.message_id, "case_id": case.id, "thread_id": thread.id, "sender_id": me.id, "kind": h.kind,
+            "purpose": purpose.value, "in_reply_to": h.in_reply_to, "created_at": h.created_at, "accepted_at": now,
+            "envelope": data, "recalled_at": None,
+        }])
+        session.execute(MessageWrap.__table__.insert(), wraps)
+        to_notify = sorted({w["recipient_id"] for w in wraps} - {me.id})
+        if to_notify:
+            session.execute(Receipt.__table__.insert(), [
+                {"message_id": h.message_id, "actor_id": rid, "delivered_at": None, "read_at": None} for rid in to_notify])
+            event = json.dumps({"sender_id": me.id, "kind": h.kind})
+            session.execute(InboxEvent.__table__.insert(), [
+                {"actor_id": rid, "kind": "message", "message_id": h.message_id, "case_id": case.id,
+                 "thread_id": thread.id, "data": event, "created_at": now} for rid in to_notify])
         session.commit()
-        self.notify(recipients)
-        return message
+        self.notify(to_notify)
+        return session.get(Message, h.message_id)
 
     def _checked_envelope(self, session: Session, me: Actor, case: Case, thread_id: str, data: bytes, now: datetime):
         try:
@@ -221,16 +213,23 @@ class Delivery:
                 raise InvalidEnvelope("in_reply_to names no message in this thread")
         return env
 
-    def _check_recipient_key(self, session: Session, block, members: set[str]) -> Actor:
-        if block.recipient_id not in members:
-            raise InvalidEnvelope(f"recipient {block.recipient_id} is not a member of this thread")
-        key = session.get(PublicKey, block.key_id)
-        if (
-            key is None or key.actor_id != block.recipient_id or key.purpose != "encryption"
-            or key.revoked_at is not None or KEM_OF_ALGORITHM.get(key.algorithm) != block.kem_id
-        ):
-            raise InvalidEnvelope(f"key {block.key_id} is not an active encryption key of recipient {block.recipient_id}")
-        return directory_store.get_actor(session=session, actor_id=block.recipient_id)
+    def _check_recipient_keys(self, session: Session, env, members: set[str]) -> dict[str, Actor]:
+        """Every recipient block names a thread member and one of their active
+        encryption keys of the block's KEM; the recipients by id."""
+        keys = {k.key_id: k for k in session.exec(
+            select(PublicKey).where(PublicKey.key_id.in_([b.key_id for b in env.recipients]))).all()}
+        for block in env.recipients:
+            if block.recipient_id not in members:
+                raise InvalidEnvelope(f"recipient {block.recipient_id} is not a member of this thread")
+            key = keys.get(block.key_id)
+            if (
+                key is None or key.actor_id != block.recipient_id or key.purpose != "encryption"
+                or key.revoked_at is not None or KEM_OF_ALGORITHM.get(key.algorithm) != block.kem_id
+            ):
+                raise InvalidEnvelope(
+                    f"key {block.key_id} is not an active encryption key of recipient {block.recipient_id}")
+        ids = list({b.recipient_id for b in env.recipients})
+        return {a.id: a for a in directory_store.actors_by_ids(session=session, ids=ids)}
 
     # --- 3. reading ------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ class ConsentMachine(RuleBasedStateMachine):
     def disclose(self, who, category, purpose):
         recipient = self.recipients[who]
         rows_before = self._log_rows()
-        decision, entry = self.service.authorize_disclosure(
+        decision, seq = self.service.authorize_disclosure(
             self.session, actor=self.gp, subject_id=self.employee.id, sender=self.gp, recipient=recipient,
             category=category, purpose=purpose, at=self.now,
         )
@@ -102,6 +102,7 @@ class ConsentMachine(RuleBasedStateMachine):
         )
         assert decision.permitted == expected, (decision, self.model)
         assert self._log_rows() == rows_before + 1
+        entry = self.session.get(DisclosureLogEntry, seq)
         assert entry.tag == (AuditTag.DECISION_GRANTED if expected else AuditTag.DECISION_DENIED).value
 
     @invariant()

@@ -208,12 +208,12 @@ def decide(data: DecisionQuery, request: Request, session: SessionDep, me: Curre
     if me.id not in (sender.id, recipient.id, subject.id):
         raise InvalidConsent("you can ask only about flows you send, receive, or that are about you")
     _check_own_case(session, me, data.case_id, subject.id)
-    decision, entry = service.authorize_disclosure(
+    decision, seq = service.authorize_disclosure(
         session, actor=me, subject_id=subject.id, sender=sender, recipient=recipient,
         category=data.category, purpose=data.purpose, case_id=data.case_id,
     )
     session.commit()
     if isinstance(decision, Permit):
         b = decision.basis
-        return DecisionPublic(permitted=True, basis=BasisPublic(kind=b.kind.value, ref=b.ref, text=b.text), log_entry=entry.seq)
-    return DecisionPublic(permitted=False, reason=decision.reason.value, message=decision.message, log_entry=entry.seq)
+        return DecisionPublic(permitted=True, basis=BasisPublic(kind=b.kind.value, ref=b.ref, text=b.text), log_entry=seq)
+    return DecisionPublic(permitted=False, reason=decision.reason.value, message=decision.message, log_entry=seq)
