@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from consent import audit
@@ -158,11 +159,16 @@ class Delivery:
             )
 
         h = env.header
-        session.execute(Message.__table__.insert(), [{
+        row = {
             "id": h.message_id, "case_id": case.id, "thread_id": thread.id, "sender_id": me.id, "kind": h.kind,
             "purpose": purpose.value, "in_reply_to": h.in_reply_to, "created_at": h.created_at, "accepted_at": now,
             "envelope": data, "recalled_at": None,
-        }])
+        }
+        try:
+            session.execute(Message.__table__.insert(), [row])
+        except IntegrityError:  # the primary key: this message id was used before
+            session.rollback()
+            raise Conflict(f"message {h.message_id} was already sent") from None
         session.execute(MessageWrap.__table__.insert(), wraps)
         to_notify = sorted({w["recipient_id"] for w in wraps} - {me.id})
         if to_notify:
@@ -174,7 +180,7 @@ class Delivery:
                  "thread_id": thread.id, "data": event, "created_at": now} for rid in to_notify])
         session.commit()
         self.notify(to_notify)
-        return session.get(Message, h.message_id)
+        return Message(**row)
 
     def _checked_envelope(self, session: Session, me: Actor, case: Case, thread_id: str, data: bytes, now: datetime):
         try:
@@ -205,8 +211,6 @@ class Delivery:
             envelope.verify(env, _raw(key.public_key))
         except envelope.EnvelopeError:
             raise InvalidEnvelope("the envelope's signature does not verify") from None
-        if session.get(Message, h.message_id) is not None:
-            raise Conflict(f"message {h.message_id} was already sent")
         if h.in_reply_to is not None:
             parent = session.get(Message, h.in_reply_to)
             if parent is None or parent.thread_id != thread_id:
@@ -250,16 +254,13 @@ class Delivery:
         case = session.get(Case, message.case_id)
         sender = directory_store.get_actor(session=session, actor_id=message.sender_id)
         withhold = []
-        for wrap in wraps:
-            if me.id == message.sender_id:
-                continue
-            decision, _ = self.consent.authorize_disclosure(
-                session, actor=me, subject_id=case.employee_id, sender=sender, recipient=me,
-                category=Category(wrap.category), purpose=Purpose(wrap.purpose), case_id=case.id,
+        if me.id != message.sender_id:  # the author reading their own copy discloses nothing
+            decided = self.consent.authorize_many(
+                session, actor=me, subject_id=case.employee_id, sender=sender, case_id=case.id,
+                flows=[Flow(me, Category(w.category), Purpose(w.purpose)) for w in wraps],
                 granted=granted, denied=denied,
             )
-            if isinstance(decision, Deny):
-                withhold.append(wrap.section_id)
+            withhold = [w.section_id for w, (d, _) in zip(wraps, decided) if isinstance(d, Deny)]
         if len(withhold) == len(wraps):
             session.commit()  # the denials stay in the log
             raise ConsentRequired("the employee's consent for what this message holds for you no longer stands")

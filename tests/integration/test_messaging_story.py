@@ -188,3 +188,19 @@ def test_every_device_of_a_recipient_can_read(world, clients, hansen_thread):
         assert clients("lise").read(sent["id"]).form["functional_ability"] == "Kan jobbe fra hjemmekontor."
     finally:
         second.close()
+
+
+def test_the_same_envelope_twice_is_a_conflict_and_writes_nothing_more(world, clients, hansen_thread):
+    case_id, thread_id = hansen_thread
+    gp = clients("solberg")
+    sealed = gp.seal(case_id, thread_id, "functional_assessment", {"functional_ability": "Én gang er nok."})
+    gp.send_sealed(case_id, thread_id, sealed)
+    with world.engine.connect() as conn:
+        from sqlalchemy import text
+
+        before = conn.execute(text("SELECT count(*) FROM disclosure_log")).scalar_one()
+    with pytest.raises(ClientError) as again:
+        gp.send_sealed(case_id, thread_id, sealed)
+    assert again.value.status == 409
+    with world.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM disclosure_log")).scalar_one() == before
