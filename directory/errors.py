@@ -53,3 +53,7 @@ class ActorNotFound(NotFound):
 
 class OrganisationNotFound(NotFound):
     code = "ORGANISATION_NOT_FOUND"
+
+
+class KeyBackupNotFound(NotFound):
+    code = "KEY_BACKUP_NOT_FOUND"

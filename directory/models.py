@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from directory.columns import UTCDateTime, new_id, utcnow
@@ -77,3 +77,14 @@ class PublicKey(SQLModel, table=True):
     public_key: str = Field(max_length=2000)  # canonical unpadded base64url
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class KeyBackup(SQLModel, table=True):
+    """An actor's private keys, wrapped in the browser with their passphrase.  Opaque
+    here: the server stores and returns it, and has no key to open it."""
+
+    __tablename__ = "key_backup"
+
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True, max_length=36)
+    backup: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, see KeyBackupIn
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from directory import types as t
 
@@ -94,3 +95,62 @@ class RelationPublic(BaseModel):
     kind: t.RelationKind
     actor: ActorPublic
     since: datetime
+
+
+# --- key backups (web/frontend/src/backup.js, messaging/backup.py) --------------------
+
+_B64URL = r"^[A-Za-z0-9_-]+$"
+
+
+class ScryptParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    n: int = Field(ge=2**14, le=2**20, description="a power of two")
+    r: int = Field(ge=1, le=16)
+    p: int = Field(ge=1, le=4)
+
+    @field_validator("n")
+    @classmethod
+    def _power_of_two(cls, n: int) -> int:
+        if n & (n - 1):
+            raise ValueError("scrypt's n must be a power of two")
+        return n
+
+
+class Pbkdf2Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    iterations: int = Field(ge=100_000, le=10_000_000)
+
+
+class KeyBackupIn(BaseModel):
+    """A passphrase-wrapped copy of an actor's private keys (v1).  The server checks its
+    shape only: it has no way, and no wish, to open it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    v: Literal[1]
+    kdf: Literal["scrypt", "pbkdf2-sha256"]
+    params: ScryptParams | Pbkdf2Params
+    salt: str = Field(min_length=22, max_length=86, pattern=_B64URL, description="16 to 64 bytes, base64url")
+    nonce: str = Field(min_length=16, max_length=16, pattern=_B64URL, description="12 bytes, base64url")
+    ciphertext: str = Field(min_length=22, max_length=4096, pattern=_B64URL, description="base64url")
+
+    @field_validator("v", mode="before")
+    @classmethod
+    def _exactly_one(cls, v: object) -> object:
+        if type(v) is not int:  # JSON true is not version 1
+            raise ValueError("v must be the number 1")
+        return v
+
+    @model_validator(mode="after")
+    def _params_fit_kdf(self) -> "KeyBackupIn":
+        wanted = ScryptParams if self.kdf == "scrypt" else Pbkdf2Params
+        if not isinstance(self.params, wanted):
+            raise ValueError(f"params do not fit kdf {self.kdf!r}")
+        return self
+
+
+class KeyBackupPublic(BaseModel):
+    backup: KeyBackupIn
+    updated_at: datetime

@@ -15,11 +15,12 @@ from sqlmodel import Session
 from directory import store
 from directory import types as t
 from directory.columns import utcnow
-from directory.errors import ActorNotFound, Conflict, InvalidInput, OrganisationNotFound
-from directory.models import Actor, Organisation, PublicKey, Relation
+from directory.errors import ActorNotFound, Conflict, InvalidInput, KeyBackupNotFound, OrganisationNotFound
+from directory.models import Actor, KeyBackup, Organisation, PublicKey, Relation
 from directory.schemas import (
     ActorCreate,
     ActorPublic,
+    KeyBackupIn,
     KeyCreate,
     OrganisationCreate,
     OrganisationPublic,
@@ -160,6 +161,23 @@ def revoke_key(session: Session, actor_id: str, key_id: str, *, now: datetime | 
         session.add(key)
         session.commit()
     return key
+
+
+def put_key_backup(session: Session, actor_id: str, data: KeyBackupIn, *, now: datetime | None = None) -> KeyBackup:
+    """Store (or replace) the actor's passphrase-wrapped key backup, as canonical JSON."""
+    row = session.get(KeyBackup, actor_id) or KeyBackup(actor_id=actor_id, backup="")
+    row.backup = data.model_dump_json()
+    row.updated_at = now or utcnow()
+    session.add(row)
+    session.commit()
+    return row
+
+
+def require_key_backup(session: Session, actor_id: str) -> KeyBackup:
+    row = session.get(KeyBackup, actor_id)
+    if row is None:
+        raise KeyBackupNotFound("you have no key backup yet; make your keys on the /keys page")
+    return row
 
 
 # --- reading --------------------------------------------------------------------------

@@ -7,16 +7,22 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from consent.rules import load_rules
 from consent.service import ConsentService
 from web import errors
+from web.csrf import CSRFMiddleware
+from web.security import BaselineHeadersMiddleware
 from web.database import make_engine, writer
 from web.settings import Settings
 
 log = logging.getLogger("samband.web")
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -51,17 +57,22 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    # Outermost last: headers on everything; the session, then CSRF (which reads it).
+    app.add_middleware(CSRFMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret.get_secret_value(),
         session_cookie="samband_session",
         same_site="lax",
-        https_only=settings.public_url.startswith("https://"),
+        https_only=settings.public_url.startswith("https://"),  # Secure; always HttpOnly
+        max_age=auth.SESSION_MAX_AGE,
     )
+    app.add_middleware(BaselineHeadersMiddleware)
     if settings.embedded_idp:
         app.include_router(idp.build_router(settings), prefix="/idp")
     app.include_router(auth.build_router(settings))
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(ws.router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app

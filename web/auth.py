@@ -277,8 +277,10 @@ def build_router(settings: Settings) -> APIRouter:
         log.info("auth:session:created actor_id=%s", actor.id)
         return RedirectResponse("/", status_code=303)
 
-    @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+    @router.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> RedirectResponse:
+        # CSRF-checked by web.csrf like every cookie-authenticated POST; GET /logout
+        # (web.pages) shows a button that posts here.
         request.session.clear()
         return RedirectResponse("/", status_code=303)
 

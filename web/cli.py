@@ -25,11 +25,13 @@ def cmd_migrate(settings: Settings, _args) -> int:
 
 def cmd_demo(settings: Settings, _args) -> int:
     from web.database import make_engine, migrate
-    from web.demo import load_demo
+    from web.demo import load_demo, store_demo_key_backups
 
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     demo = load_demo(engine, settings.data_dir)
+    # The portal restores a demo professional's keys in the browser with the demo password.
+    store_demo_key_backups(engine, settings.data_dir, settings.demo_password.get_secret_value())
     print(f"demo data ready: {len(demo.actors)} people, {len(demo.cases)} cases")
     print("sign in as: " + ", ".join(sorted(demo.actors)) + f"  (password: {settings.demo_password.get_secret_value()})")
     return 0

@@ -195,3 +195,30 @@ def _existing(session: Session) -> Demo:
     by_id = {v: k for k, v in actors.items()}
     found = {by_id[c.employee_id]: c.id for c in session.exec(select(Case)).all() if c.employee_id in by_id}
     return Demo(actors=actors, organisations=orgs, cases=found)
+
+
+def store_demo_key_backups(engine: Engine, data_dir: Path, passphrase: str) -> int:
+    """Back up each demo professional's keys (from the demo key stores) under the demo
+    passphrase, so the portal's /keys page can restore them in a browser: sign in as
+    ``solberg``, unlock with the demo password.  Only for ``samband demo`` / ``serve``
+    (PBKDF2, so it costs about a second in all); actors who have a backup keep it.
+
+    Returns:
+        How many backups were stored.
+    """
+    from directory import service as directory_service
+    from directory.models import KeyBackup
+    from directory.schemas import KeyBackupIn
+    from messaging import backup
+
+    stored = 0
+    with Session(engine, expire_on_commit=False) as session:
+        for path in sorted((Path(data_dir) / "demo-keystores").glob("*.json")):
+            data = json.loads(path.read_text())
+            actor_id = data.get("actor_id")
+            if not actor_id or session.get(Actor, actor_id) is None or session.get(KeyBackup, actor_id) is not None:
+                continue
+            wrapped = backup.wrap(Identity.from_json(data), passphrase, kdf="pbkdf2-sha256")
+            directory_service.put_key_backup(session, actor_id, KeyBackupIn.model_validate(wrapped))
+            stored += 1
+    return stored

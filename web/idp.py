@@ -61,7 +61,7 @@ CSRF_SESSION_KEY = "idp_csrf"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # The login page may not be framed (click-jacking) and runs no script at all.
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",

@@ -9,6 +9,9 @@ Protocol (JSON text frames):
   ``{"type": "recall", "message_id"}``; and ``{"type": "ping"}`` when idle.
 - client → server later: ``{"type": "pong"}`` (optional).
 
+Browsers authenticate with the session cookie; such a handshake must come from one of
+samband's own pages (``Origin``), or it is closed with 4403.
+
 Every message push is re-authorised at the moment it is sent (consent may have been
 withdrawn since the message was accepted), logged, and counts as delivery.  A message
 the client may no longer read is skipped, its cursor still advances.  Reconnecting
@@ -26,6 +29,7 @@ from sqlmodel import Session
 from directory.errors import SambandError
 from directory.models import Actor
 from web.auth import current_actor
+from web.csrf import origin_allowed
 
 router = APIRouter()
 BATCH = 100
@@ -40,6 +44,11 @@ def _pending(app, me: Actor, cursor: int) -> list[tuple[int, dict | None]]:
 
 @router.websocket("/ws")
 async def websocket_endpoint(websocket: WebSocket) -> None:
+    cookie_only = websocket.headers.get("authorization") is None
+    if cookie_only and not origin_allowed(websocket, websocket.app.state.settings.public_url):
+        # The session cookie rides along on a handshake from any page; only ours may use it.
+        await websocket.close(code=4403, reason="this page may not open samband's websocket")
+        return
     try:
         me = await current_actor(websocket)
     except SambandError as exc:

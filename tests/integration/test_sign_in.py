@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -193,9 +194,14 @@ class TestPortal:
             response = browser.get(f"{server.base_url}/me")
             assert response.status_code == 200 and response.json()["id"] == actor_id
             home = browser.get(f"{server.base_url}/")
-            assert home.status_code == 200 and "logget inn som" in home.text
-            assert "script-src" not in home.headers["content-security-policy"]
-            browser.post(f"{server.base_url}/logout")
+            assert home.status_code == 303 and home.headers["location"] == "/portal"
+            portal = browser.get(f"{server.base_url}/portal")
+            assert portal.status_code == 200 and "Logget inn som Test Employee" in portal.text
+            assert "unsafe-inline" not in portal.headers["content-security-policy"]
+            # Signing out is a form post, CSRF-checked like every other (web/csrf.py).
+            token = re.search(r'name="csrf-token" content="([^"]+)"', portal.text).group(1)
+            assert browser.post(f"{server.base_url}/logout").status_code == 403
+            browser.post(f"{server.base_url}/logout", data={"csrf_token": token})
             assert_unauthenticated(browser.get(f"{server.base_url}/me"), "sign in")
             assert "Logg inn" in browser.get(f"{server.base_url}/").text
 

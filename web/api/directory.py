@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from directory import service, store
 from directory import types as t
-from directory.errors import OrganisationNotFound
+from directory.errors import OrganisationNotFound, SambandError
 from directory.models import Actor
-from directory.schemas import ActorPublic, KeyCreate, KeyPublic, OrganisationPublic, RelationPublic
+from directory.schemas import (
+    ActorPublic,
+    KeyBackupIn,
+    KeyBackupPublic,
+    KeyCreate,
+    KeyPublic,
+    OrganisationPublic,
+    RelationPublic,
+)
 from web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/directory", tags=["directory"])
@@ -66,6 +74,31 @@ def publish_key(data: KeyCreate, session: SessionDep, me: CurrentActor) -> KeyPu
 @router.post("/me/keys/{key_id}/revoke", response_model=KeyPublic, summary="Revoke one of your keys")
 def revoke_key(key_id: str, session: SessionDep, me: CurrentActor) -> KeyPublic:
     return KeyPublic.model_validate(service.revoke_key(session, me.id, key_id), from_attributes=True)
+
+
+MAX_BACKUP_BYTES = 16 * 1024
+
+
+def _small_body(request: Request) -> None:
+    """Refuse an oversized backup before its body is parsed."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BACKUP_BYTES):
+        raise SambandError(f"a key backup is at most {MAX_BACKUP_BYTES} bytes", code="BACKUP_TOO_LARGE", status=413)
+
+
+@router.put("/me/key-backup", response_model=KeyBackupPublic, summary="Store your passphrase-wrapped key backup",
+            dependencies=[Depends(_small_body)])
+def put_key_backup(data: KeyBackupIn, session: SessionDep, me: CurrentActor) -> KeyBackupPublic:
+    """The browser wraps the private keys with a key derived from the passphrase before
+    they leave the device; the server stores the result and cannot open it."""
+    row = service.put_key_backup(session, me.id, data)
+    return KeyBackupPublic(backup=data, updated_at=row.updated_at)
+
+
+@router.get("/me/key-backup", response_model=KeyBackupPublic, summary="Your key backup, to unwrap on a new device")
+def get_key_backup(session: SessionDep, me: CurrentActor) -> KeyBackupPublic:
+    row = service.require_key_backup(session, me.id)
+    return KeyBackupPublic(backup=KeyBackupIn.model_validate_json(row.backup), updated_at=row.updated_at)
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationPublic, summary="One organisation")

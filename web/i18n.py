@@ -1,0 +1,603 @@
+"""The portal's words: Norwegian bokmål by default, English by choice.
+
+Every piece of text a portal page shows lives here (``STRINGS``) or comes from the
+domain's own labels (``consent.types.CATEGORY_LABELS``, ``PURPOSE_LABELS``, the message
+kinds' ``title_nb``/``title_en``, the milestones' titles).  Templates reach it through
+the ``t`` global; page scripts read the ``js.*`` strings (and the labels they need) from
+an inert ``<template id="js-strings">`` in the base template, so no text is hard-coded
+in JavaScript either.
+
+The language is a cookie (``samband_lang``), set by the language switch on every page;
+without it the portal speaks bokmål, whatever the browser asks for.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from starlette.requests import HTTPConnection
+
+from consent.types import CATEGORY_LABELS, PURPOSE_LABELS, Category, Purpose
+
+LANGS = ("nb", "en")
+DEFAULT_LANG = "nb"
+COOKIE = "samband_lang"
+ZONE = ZoneInfo("Europe/Oslo")  # the portal shows Norwegian wall-clock time
+
+MONTHS = {
+    "nb": ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}  # fmt: skip
+
+
+def language_of(request: HTTPConnection) -> str:
+    lang = request.cookies.get(COOKIE, DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+# key: (bokmål, English).  ``{name}`` placeholders are filled by ``t(key, name=...)``.
+STRINGS: dict[str, tuple[str, str]] = {
+    # --- frame ---------------------------------------------------------------------------
+    "site.name": ("samband", "samband"),
+    "site.tagline": ("Sikker samhandling og samtykke i sykefraværsoppfølgingen",
+                     "Secure collaboration and consent in sick-leave follow-up"),
+    "frame.skip": ("Hopp til hovedinnholdet", "Skip to main content"),
+    "frame.nav": ("Hovedmeny", "Main menu"),
+    "frame.signed_in_as": ("Logget inn som {name}", "Signed in as {name}"),
+    "frame.logout": ("Logg ut", "Sign out"),
+    "frame.login": ("Logg inn", "Sign in"),
+    "frame.language": ("Språk", "Language"),
+    "frame.switch_to": ("English", "Norsk (bokmål)"),
+    "frame.switch_label": ("Bytt språk til engelsk", "Switch language to Norwegian"),
+    "frame.footer": ("samband — meldinger krypteres i nettleseren; tjeneren kan ikke lese dem.",
+                     "samband — messages are encrypted in your browser; the server cannot read them."),
+    "nav.portal": ("Min sak", "My case"),
+    "nav.inbox": ("Innboks", "Inbox"),
+    "nav.search": ("Finn en person", "Find a person"),
+    "nav.keys": ("Nøkler", "Keys"),
+    "nav.log": ("Hvem har sett hva", "Who saw what"),
+    "flash.region": ("Meldinger", "Notices"),
+    # --- landing -------------------------------------------------------------------------
+    "landing.title": ("Velkommen til samband", "Welcome to samband"),
+    "landing.lead": (
+        "Her samarbeider du som er sykmeldt, arbeidsgiveren din, fastlegen, NAV og andre som hjelper deg "
+        "tilbake i arbeid — og du bestemmer selv hva hver av dem får vite.",
+        "Here you who are on sick leave, your employer, your GP, NAV and others who help you back to work "
+        "work together — and you decide what each of them may learn.",
+    ),
+    "landing.point1": ("Du ser hvem som er med i saken din, og hvorfor.",
+                       "You see who takes part in your case, and why."),
+    "landing.point2": ("Du gir og trekker tilbake samtykke med ett klikk.",
+                       "You give and withdraw consent with one click."),
+    "landing.point3": ("Du ser hvem som har fått vite hva om deg, og på hvilket grunnlag.",
+                       "You see who has learnt what about you, and on what basis."),
+    "landing.login_hint": ("Logg inn for å se saken din eller innboksen din.",
+                           "Sign in to see your case or your inbox."),
+    # --- errors ----------------------------------------------------------------------------
+    "error.title": ("Noe gikk galt", "Something went wrong"),
+    "error.not_found": ("Vi fant ikke det du lette etter, eller du har ikke tilgang til det.",
+                        "We could not find what you were looking for, or you have no access to it."),
+    "error.forbidden": ("Du har ikke tilgang til dette.", "You do not have access to this."),
+    "error.back": ("Tilbake til forsiden", "Back to the front page"),
+    "error.csrf": ("Skjemaet var utløpt eller ble ikke åpnet her. Last siden på nytt og prøv igjen.",
+                   "The form had expired or was not opened here. Reload the page and try again."),
+    "error.form": ("Skjemaet har feil. Se merknadene under.", "The form has errors. See the notes below."),
+    "logout.title": ("Logg ut", "Sign out"),
+    "logout.lead": ("Vil du logge ut av samband?", "Do you want to sign out of samband?"),
+    # --- employee: case ---------------------------------------------------------------------
+    "portal.title": ("Min sykefraværssak", "My sick-leave case"),
+    "portal.hello": ("Hei, {name}", "Hello, {name}"),
+    "portal.lead": (
+        "Her ser du hvem som er med i saken din, hva de får vite, og hva som skal skje. Du bestemmer over "
+        "opplysningene dine.",
+        "Here you see who takes part in your case, what they may learn, and what happens next. You decide "
+        "over your information.",
+    ),
+    "portal.no_case": ("Du har ingen åpen sykefraværssak.", "You have no open sick-leave case."),
+    "portal.case_heading": ("Saken fra {date}", "Your case from {date}"),
+    "portal.case_grade": ("Sykmeldingsgrad nå: {grade} %", "Sick-leave grade now: {grade} %"),
+    "portal.people": ("Hvem er med i saken", "Who takes part in your case"),
+    "portal.people.name": ("Navn", "Name"),
+    "portal.people.role": ("Rolle", "Role"),
+    "portal.people.reason": ("Hvorfor de er med", "Why they take part"),
+    "portal.people.since": ("Med siden", "Since"),
+    "portal.people.you": ("Deg", "You"),
+    "portal.people.self_reason": ("Saken gjelder deg", "The case is about you"),
+    "portal.people.no_key": ("kan ikke motta krypterte meldinger ennå", "cannot receive encrypted messages yet"),
+    # --- employee: consent table --------------------------------------------------------------
+    "grants.title": ("Hvem kan se hva", "Who may see what"),
+    "grants.lead": (
+        "Hvert samtykke sier hvem som kan få hvilke opplysninger, til hva, og hvor lenge. Du kan trekke "
+        "tilbake et samtykke når som helst; det gjelder fra samme øyeblikk.",
+        "Each consent says who may receive which information, for what, and for how long. You can "
+        "withdraw a consent at any time; it takes effect at once.",
+    ),
+    "grants.none": ("Du har ikke gitt noe samtykke.", "You have not given any consent."),
+    "grants.caption": ("Dine samtykker", "Your consents"),
+    "grants.who": ("Hvem", "Who"),
+    "grants.what": ("Hvilke opplysninger", "Which information"),
+    "grants.why": ("Til hva", "For what"),
+    "grants.until": ("Gyldig", "Valid"),
+    "grants.status": ("Status", "Status"),
+    "grants.action": ("Endre", "Change"),
+    "grants.from_to": ("{start} – {end}", "{start} – {end}"),
+    "grants.revoked_on": ("trukket tilbake {date}", "withdrawn {date}"),
+    "grants.from_discloser": ("fra {who}", "from {who}"),
+    "grants.revoke": ("Trekk tilbake", "Withdraw"),
+    "grants.revoke_label": ("Trekk tilbake samtykket til {who}", "Withdraw the consent to {who}"),
+    "grants.history": ("Tidligere samtykker", "Earlier consents"),
+    "status.active": ("Gjelder nå", "Active"),
+    "status.scheduled": ("Gjelder fra senere", "Starts later"),
+    "status.expired": ("Utløpt", "Expired"),
+    "status.revoked": ("Trukket tilbake", "Withdrawn"),
+    "party.anyone_in_case": ("alle i saken", "anyone in your case"),
+    "party.role.nearest_manager": ("nærmeste leder (den som til enhver tid er det)",
+                                   "your nearest manager (whoever it is at the time)"),
+    "party.role.gp": ("fastlegen din (den som til enhver tid er det)", "your GP (whoever it is at the time)"),
+    "party.role.nav_adviser": ("veilederen din i NAV", "your NAV adviser"),
+    "party.role.coordinator": ("koordinatoren din", "your coordinator"),
+    "party.role.treating_clinician": ("de som behandler deg", "those who treat you"),
+    "party.role.hr": ("HR hos arbeidsgiveren din", "HR at your employer"),
+    "party.role.union_representative": ("tillitsvalgt", "your union representative"),
+    "party.role.bht": ("bedriftshelsetjenesten", "the company health service"),
+    # --- employee: grant form -------------------------------------------------------------------
+    "grant_form.title": ("Gi et nytt samtykke", "Give a new consent"),
+    "grant_form.lead": (
+        "Velg hvem, hvilke opplysninger, til hva og hvor lenge. Det er like lett å trekke samtykket tilbake "
+        "igjen.",
+        "Choose who, which information, for what and for how long. It is just as easy to withdraw it again.",
+    ),
+    "grant_form.case": ("Sak", "Case"),
+    "grant_form.recipient": ("Hvem skal få opplysningene", "Who may receive the information"),
+    "grant_form.choose": ("Velg …", "Choose …"),
+    "grant_form.people": ("Personer i saken", "People in your case"),
+    "grant_form.roles": ("Den som har rollen", "Whoever holds the role"),
+    "grant_form.categories": ("Hvilke opplysninger", "Which information"),
+    "grant_form.purpose": ("Til hva", "For what"),
+    "grant_form.duration": ("Hvor lenge", "For how long"),
+    "grant_form.weeks": ("{n} uker", "{n} weeks"),
+    "grant_form.submit": ("Gi samtykke", "Give consent"),
+    "grant_form.err.recipient": ("Velg hvem som skal få opplysningene.", "Choose who may receive the information."),
+    "grant_form.err.categories": ("Velg minst én type opplysninger.", "Choose at least one kind of information."),
+    "grant_form.err.purpose": ("Velg hva opplysningene skal brukes til.", "Choose what the information is for."),
+    "grant_form.err.duration": ("Velg hvor lenge samtykket skal gjelde.", "Choose how long the consent lasts."),
+    "grant_form.err.case": ("Velg saken samtykket gjelder.", "Choose the case the consent is for."),
+    "flash.granted": ("Samtykket er gitt til {who}.", "Consent given to {who}."),
+    "flash.revoked": ("Samtykket til {who} er trukket tilbake. Det gjelder fra nå.",
+                      "The consent to {who} is withdrawn. It takes effect now."),
+    "flash.accepted": ("Du sa ja. Samtykket er gitt.", "You said yes. The consent is given."),
+    "flash.declined": ("Du sa nei. Ingenting blir delt.", "You said no. Nothing is shared."),
+    # --- employee: consent requests ---------------------------------------------------------------
+    "requests.title": ("Noen ber om samtykke", "Someone asks for your consent"),
+    "requests.none": ("Ingen venter på svar fra deg.", "Nobody is waiting for your answer."),
+    "requests.asks": ("{name} ({role}) spør om du vil dele:", "{name} ({role}) asks if you will share:"),
+    "requests.why": ("Hvorfor: «{reason}»", "Why: “{reason}”"),
+    "requests.to": ("Med: {who}", "With: {who}"),
+    "requests.from": ("Fra: {who}", "From: {who}"),
+    "requests.purpose": ("Til: {purpose}", "For: {purpose}"),
+    "requests.duration": ("Hvor lenge: til {date}", "For how long: until {date}"),
+    "requests.free": (
+        "Du velger fritt. Sier du nei, får ingen vite det utover at du har svart.",
+        "It is your free choice. If you say no, nobody learns more than that you have answered.",
+    ),
+    "requests.accept": ("Ja, del dette", "Yes, share this"),
+    "requests.decline": ("Nei takk", "No thanks"),
+    # --- employee: statutory -----------------------------------------------------------------------
+    "statutory.title": ("Deling som loven krever", "Sharing the law requires"),
+    "statutory.lead": (
+        "Noen opplysninger skal deles selv uten samtykke fra deg, fordi loven sier det. Slike delinger vises "
+        "også i loggen din, med lovhjemmelen, og stoppes ikke om du trekker tilbake et samtykke.",
+        "Some information is shared without your consent because the law says so. Such sharing also shows in "
+        "your log, with the law named, and is not stopped by withdrawing a consent.",
+    ),
+    # --- employee: disclosure log -------------------------------------------------------------------
+    "log.title": ("Hvem har fått vite hva om deg", "Who has learnt what about you"),
+    "log.lead": ("Alt som er delt om deg, og alle forsøk som ble stoppet, med grunnlaget.",
+                 "Everything shared about you, and every attempt that was stopped, with the basis."),
+    "log.none": ("Ingenting er delt om deg ennå.", "Nothing has been shared about you yet."),
+    "log.all": ("Se hele loggen", "See the whole log"),
+    "log.older": ("Eldre hendelser", "Older events"),
+    "log.basis": ("Grunnlag: {basis}", "Basis: {basis}"),
+    "log.stopped": ("Stoppet: {reason}", "Stopped: {reason}"),
+    "log.verified": ("Loggen er kjedet og signert (sist signert ved hendelse {seq}).",
+                     "The log is chained and signed (last signed at event {seq})."),
+    "log.someone": ("noen", "someone"),
+    "log.you": ("du", "you"),
+    "basis.consent": ("ditt samtykke av {date}", "your consent of {date}"),
+    "basis.consent_unknown": ("ditt samtykke", "your consent"),
+    "basis.statutory": ("{law}", "{law}"),
+    "basis.statutory_nav": ("{law} (NAV ba om opplysningene)", "{law} (NAV asked for the information)"),
+    "basis.own": ("opplysninger du selv delte eller fikk", "information you shared or received yourself"),
+    "deny.no_basis": ("du har ikke gitt samtykke, og loven gir ikke grunnlag", "you gave no consent and no law applies"),
+    "deny.revoked": ("du har trukket tilbake samtykket", "you withdrew the consent"),
+    "deny.expired": ("samtykket var utløpt", "the consent had expired"),
+    "deny.not_yet_valid": ("samtykket gjaldt ikke ennå", "the consent was not valid yet"),
+    "deny.excluded": ("du har sagt at denne personen aldri skal få noe", "you said this person must never receive anything"),
+    "tag.disclosure:decision:granted": ("{recipient} kan få «{category}» fra {sender}",
+                                        "{recipient} may receive “{category}” from {sender}"),
+    "tag.disclosure:decision:denied": ("{recipient} kan ikke få «{category}» fra {sender}",
+                                       "{recipient} may not receive “{category}” from {sender}"),
+    "tag.disclosure:keys:granted": ("{sender} fikk lov å kryptere «{category}» til {recipient}",
+                                    "{sender} was allowed to encrypt “{category}” for {recipient}"),
+    "tag.disclosure:keys:denied": ("{sender} fikk ikke kryptere «{category}» til {recipient}",
+                                   "{sender} was not allowed to encrypt “{category}” for {recipient}"),
+    "tag.disclosure:message:granted": ("{sender} sendte «{category}» til {recipient}",
+                                       "{sender} sent “{category}” to {recipient}"),
+    "tag.disclosure:message:denied": ("En melding fra {sender} til {recipient} med «{category}» ble stoppet",
+                                      "A message from {sender} to {recipient} with “{category}” was stopped"),
+    "tag.disclosure:read:granted": ("{recipient} åpnet «{category}» fra {sender}",
+                                    "{recipient} opened “{category}” from {sender}"),
+    "tag.disclosure:read:denied": ("{recipient} fikk ikke åpne «{category}» fra {sender}",
+                                   "{recipient} could not open “{category}” from {sender}"),
+    "tag.disclosure:push:granted": ("{recipient} fikk levert «{category}» fra {sender}",
+                                    "“{category}” from {sender} was delivered to {recipient}"),
+    "tag.disclosure:push:denied": ("{recipient} fikk ikke levert «{category}» fra {sender}",
+                                   "“{category}” from {sender} was not delivered to {recipient}"),
+    "tag.disclosure:message:recalled": ("{actor} trakk tilbake en melding", "{actor} recalled a message"),
+    "tag.consent:grant:created": ("Du ga et samtykke", "You gave a consent"),
+    "tag.consent:grant:revoked": ("Du trakk tilbake et samtykke", "You withdrew a consent"),
+    "tag.consent:exclusion:created": ("Du stengte ute {recipient}", "You excluded {recipient}"),
+    "tag.consent:exclusion:lifted": ("Du opphevet utestengingen av {recipient}", "You lifted the exclusion of {recipient}"),
+    "tag.consent:request:created": ("{actor} ba deg om samtykke", "{actor} asked you for consent"),
+    "tag.consent:request:answered": ("Du svarte på en forespørsel fra {recipient}", "You answered a request from {recipient}"),
+    "tag.statutory:nav-request:created": ("{actor} i NAV ba {sender} om opplysninger",
+                                          "{actor} at NAV asked {sender} for information"),
+    "tag.case:participant:added": ("{actor} la til {recipient} i saken din, og {recipient} fikk vite at du er sykmeldt",
+                                   "{actor} added {recipient} to your case, so {recipient} learnt that you are on sick leave"),
+    "tag.case:participant:removed": ("{actor} tok {recipient} ut av saken", "{actor} took {recipient} out of the case"),
+    "tag.unknown": ("Hendelse i saken din", "Event in your case"),
+    # --- employee: timeline -----------------------------------------------------------------------
+    "timeline.title": ("Hva skal skje, og når", "What happens, and when"),
+    "timeline.when": ("Frist", "Due"),
+    "timeline.what": ("Hva", "What"),
+    "timeline.who": ("Ansvarlig", "Responsible"),
+    "timeline.state": ("Status", "Status"),
+    "milestone.done": ("Ferdig", "Done"),
+    "milestone.upcoming": ("Kommer", "Upcoming"),
+    "milestone.due_soon": ("Snart", "Due soon"),
+    "milestone.due": ("I dag", "Due today"),
+    "milestone.overdue": ("Forsinket", "Overdue"),
+    "milestone.not_applicable": ("Gjelder ikke", "Does not apply"),
+    "responsible.employer": ("arbeidsgiver", "employer"),
+    "responsible.employee": ("deg", "you"),
+    "responsible.nav": ("NAV", "NAV"),
+    "responsible.gp": ("fastlegen", "the GP"),
+    # --- inbox --------------------------------------------------------------------------------------
+    "inbox.title": ("Innboks", "Inbox"),
+    "inbox.lead": ("Sakene du er med i, og samtalene dine. Uleste først.",
+                   "The cases you take part in, and your conversations. Unread first."),
+    "inbox.no_cases": ("Du er ikke med i noen saker ennå. Finn en person for å komme i gang.",
+                       "You take part in no cases yet. Find a person to get started."),
+    "inbox.case": ("Sak: {name}", "Case: {name}"),
+    "inbox.case_meta": ("Sykmeldt fra {date}, {grade} %. Du er med som {role}.",
+                        "On sick leave from {date}, {grade} %. You take part as {role}."),
+    "inbox.threads": ("Samtaler", "Conversations"),
+    "inbox.no_threads": ("Ingen samtaler i denne saken ennå.", "No conversations in this case yet."),
+    "inbox.unread": ("{n} ulest", "{n} unread"),
+    "inbox.unread_many": ("{n} uleste", "{n} unread"),
+    "inbox.messages": ("{n} meldinger", "{n} messages"),
+    "inbox.message_one": ("1 melding", "1 message"),
+    "inbox.with": ("Med: {names}", "With: {names}"),
+    "inbox.last": ("Sist: {time}", "Last: {time}"),
+    "inbox.new_thread": ("Start en ny samtale", "Start a new conversation"),
+    "inbox.members": ("Hvem skal være med", "Who takes part"),
+    "inbox.topic": ("Emne", "Topic"),
+    "inbox.topic.conversation": ("Samtale", "Conversation"),
+    "inbox.start": ("Start samtalen", "Start the conversation"),
+    "inbox.err.members": ("Velg minst én person.", "Choose at least one person."),
+    "inbox.my_requests": ("Dine forespørsler om samtykke", "Your consent requests"),
+    "inbox.request_line": ("Til {name}: {categories} — {status}", "To {name}: {categories} — {status}"),
+    "request.pending": ("venter på svar", "waiting for an answer"),
+    "request.accepted": ("sa ja", "said yes"),
+    "request.declined": ("sa nei", "said no"),
+    "request.withdrawn": ("trukket tilbake", "withdrawn"),
+    "flash.thread_started": ("Samtalen er startet.", "The conversation has started."),
+    "flash.participant_added": ("{name} er lagt til i saken.", "{name} has been added to the case."),
+    "flash.recalled": ("Meldingen er trukket tilbake.", "The message has been recalled."),
+    # --- search -----------------------------------------------------------------------------------
+    "search.title": ("Finn en person", "Find a person"),
+    "search.label": ("Navn, sted, arbeidsplass, rolle eller HPR-nummer", "Name, place, workplace, role or HPR number"),
+    "search.submit": ("Søk", "Search"),
+    "search.results": ("Treff for «{q}»", "Results for “{q}”"),
+    "search.none": ("Ingen treff.", "No results."),
+    "search.in_case": ("Med i saken til {name}", "Takes part in {name}’s case"),
+    "search.start": ("Start samtale i saken til {name}", "Start a conversation in {name}’s case"),
+    "search.can_add": ("Kan legges til i saken til {name} som {role}", "Can be added to {name}’s case as {role}"),
+    "search.reason": ("Hvorfor (den sykmeldte leser dette)", "Why (the employee reads this)"),
+    "search.add": ("Legg til i saken", "Add to the case"),
+    "search.not_related": ("Ikke knyttet til noen av sakene dine.", "Not related to any of your cases."),
+    "search.no_key": ("Kan ikke motta krypterte meldinger ennå.", "Cannot receive encrypted messages yet."),
+    "search.err.reason": ("Skriv med noen få ord hvorfor personen legges til.",
+                          "Say in a few words why the person is added."),
+    # --- thread -------------------------------------------------------------------------------------
+    "thread.title": ("Samtale i saken til {name}", "Conversation in {name}’s case"),
+    "thread.back": ("Tilbake til innboksen", "Back to the inbox"),
+    "thread.members": ("Med i samtalen", "In this conversation"),
+    "thread.messages": ("Meldinger", "Messages"),
+    "thread.none": ("Ingen meldinger ennå.", "No messages yet."),
+    "thread.from": ("Fra {name}", "From {name}"),
+    "thread.sent_at": ("Sendt {time}", "Sent {time}"),
+    "thread.reply_to": ("Svar på en tidligere melding", "Reply to an earlier message"),
+    "thread.recalled": ("Trukket tilbake av avsenderen", "Recalled by the sender"),
+    "thread.no_sections": (
+        "Du fikk ikke innholdet i denne meldingen: det manglet grunnlag for å dele det med deg.",
+        "You did not receive the content of this message: there was no basis to share it with you.",
+    ),
+    "thread.unread": ("Ulest", "Unread"),
+    "thread.opening": ("Åpner meldingen …", "Opening the message …"),
+    "thread.receipts": ("Lest av", "Read by"),
+    "thread.receipt_read": ("{name}: lest {time}", "{name}: read {time}"),
+    "thread.receipt_delivered": ("{name}: levert", "{name}: delivered"),
+    "thread.receipt_waiting": ("{name}: ikke levert ennå", "{name}: not delivered yet"),
+    "thread.recall": ("Trekk tilbake meldingen", "Recall the message"),
+    "thread.answer": ("Svar på innkallingen", "Answer the invitation"),
+    "thread.answer.coming": ("Jeg kommer", "I am coming"),
+    "thread.answer.new_time_wanted": ("Jeg ønsker et nytt tidspunkt", "I want a new time"),
+    "thread.answer.cannot_come": ("Jeg kan ikke komme", "I cannot come"),
+    "thread.live": ("Nye meldinger kommer inn automatisk.", "New messages appear automatically."),
+    "compose.title": ("Skriv en melding", "Write a message"),
+    "compose.kind": ("Type melding", "Kind of message"),
+    "compose.choose_kind": ("Velg skjema", "Choose form"),
+    "compose.lead": (
+        "Meldingen krypteres i nettleseren din. Hver mottaker får bare de delene de har grunnlag for å se.",
+        "The message is encrypted in your browser. Each recipient gets only the parts they have a basis to see.",
+    ),
+    "compose.reply_to": ("Svar på", "Reply to"),
+    "compose.no_reply": ("Ingen (ny melding)", "None (new message)"),
+    "compose.required": ("må fylles ut", "required"),
+    "compose.yes": ("Ja", "Yes"),
+    "compose.no": ("Nei", "No"),
+    "compose.unset": ("Ikke valgt", "Not chosen"),
+    "compose.item": ("{label} {n}", "{label} {n}"),
+    "compose.send": ("Send kryptert", "Send encrypted"),
+    "compose.cannot_send": ("Din rolle kan ikke sende denne typen melding.", "Your role cannot send this kind of message."),
+    "consent_missing.title": ("Det mangler samtykke", "Consent is missing"),
+    "consent_missing.lead": (
+        "Meldingen ble ikke sendt. Disse mottakerne har ikke grunnlag for å få disse opplysningene:",
+        "The message was not sent. These recipients have no basis to receive this information:",
+    ),
+    "consent_missing.reason": ("Hvorfor trenger du dette (den sykmeldte leser det)",
+                               "Why do you need this (the employee reads it)"),
+    "consent_missing.duration": ("Hvor lenge", "For how long"),
+    "consent_missing.ask": ("Be den sykmeldte om samtykke", "Ask the employee for consent"),
+    # --- keys -----------------------------------------------------------------------------------------
+    "keys.title": ("Dine nøkler", "Your keys"),
+    "keys.lead": (
+        "Meldinger i samband krypteres slik at bare mottakerne kan lese dem. Nøklene som åpner dem, lages og "
+        "lagres i denne nettleseren. Tjeneren får bare de offentlige delene og en sikkerhetskopi som er låst "
+        "med passordfrasen din.",
+        "Messages in samband are encrypted so that only their recipients can read them. The keys that open "
+        "them are made and kept in this browser. The server gets only the public halves and a backup locked "
+        "with your passphrase.",
+    ),
+    "keys.checking": ("Ser etter nøkler i denne nettleseren …", "Looking for keys in this browser …"),
+    "keys.ready": ("Nøklene dine er på plass i denne nettleseren.", "Your keys are in place in this browser."),
+    "keys.continue": ("Fortsett", "Continue"),
+    "keys.setup.title": ("Lag nøklene dine", "Make your keys"),
+    "keys.setup.lead": (
+        "Velg en passordfrase. Den låser sikkerhetskopien av nøklene, så du kan hente dem på en annen enhet. "
+        "Vi kan ikke finne den igjen for deg.",
+        "Choose a passphrase. It locks the backup of your keys so you can fetch them on another device. We "
+        "cannot recover it for you.",
+    ),
+    "keys.passphrase": ("Passordfrase (minst 10 tegn)", "Passphrase (at least 10 characters)"),
+    "keys.passphrase_again": ("Skriv passordfrasen en gang til", "Type the passphrase again"),
+    "keys.setup.submit": ("Lag nøkler", "Make keys"),
+    "keys.restore.title": ("Hent nøklene dine", "Fetch your keys"),
+    "keys.restore.lead": (
+        "Du har nøkler fra en annen enhet. Skriv passordfrasen din for å låse opp sikkerhetskopien her.",
+        "You have keys from another device. Type your passphrase to unlock the backup here.",
+    ),
+    "keys.restore.passphrase": ("Passordfrase", "Passphrase"),
+    "keys.restore.submit": ("Lås opp", "Unlock"),
+    "keys.restore.forgot": ("Har du glemt passordfrasen?", "Forgot your passphrase?"),
+    "keys.reset.title": ("Lag nye nøkler", "Make new keys"),
+    "keys.reset.lead": (
+        "Uten nøklene eller passordfrasen kan du ikke åpne meldinger som er sendt til deg tidligere. Du kan "
+        "lage nye nøkler; de gamle blir da trukket tilbake, og nye meldinger krypteres til de nye.",
+        "Without your keys or your passphrase you cannot open messages sent to you before. You can make new "
+        "keys; the old ones are then revoked and new messages are encrypted to the new ones.",
+    ),
+    "keys.reset.submit": ("Trekk tilbake de gamle og lag nye nøkler", "Revoke the old keys and make new ones"),
+    "keys.needed": ("Denne siden trenger nøklene dine.", "This page needs your keys."),
+    "keys.go": ("Gå til nøklene dine", "Go to your keys"),
+    # --- strings for page scripts (js.*) ---------------------------------------------------------------
+    "js.wrong_passphrase": ("Feil passordfrase — prøv igjen", "Wrong passphrase — try again"),
+    "js.passphrase_short": ("Passordfrasen må ha minst 10 tegn.", "The passphrase needs at least 10 characters."),
+    "js.passphrase_mismatch": ("Passordfrasene er ikke like.", "The passphrases do not match."),
+    "js.working_keys": ("Lager nøkler og låser sikkerhetskopien … (det tar noen sekunder)",
+                        "Making keys and locking the backup … (this takes a few seconds)"),
+    "js.working_unlock": ("Låser opp … (det tar noen sekunder)", "Unlocking … (this takes a few seconds)"),
+    "js.keys_saved": ("Nøklene er laget og lagret. Sikkerhetskopien er lastet opp.",
+                      "Your keys are made and stored. The backup is uploaded."),
+    "js.keys_restored": ("Nøklene er hentet og lagret i denne nettleseren.", "Your keys are fetched and stored in this browser."),
+    "js.backup_failed": ("Nøklene er laget, men sikkerhetskopien kunne ikke lastes opp: {message}",
+                         "Your keys are made, but the backup could not be uploaded: {message}"),
+    "js.backup_mismatch": ("Sikkerhetskopien hører ikke til nøklene som er publisert for deg.",
+                           "The backup does not belong to the keys published for you."),
+    "js.no_backup": ("Det finnes ingen sikkerhetskopi av nøklene dine.", "There is no backup of your keys."),
+    "js.no_keys": ("Nøklene dine finnes ikke i denne nettleseren.", "Your keys are not in this browser."),
+    "js.no_crypto": ("Nettleseren din mangler det som trengs for kryptering (IndexedDB og Web Crypto).",
+                     "Your browser lacks what encryption needs (IndexedDB and Web Crypto)."),
+    "js.error": ("Noe gikk galt: {message}", "Something went wrong: {message}"),
+    "js.opening": ("Åpner meldingen …", "Opening the message …"),
+    "js.open_failed": ("Meldingen kunne ikke åpnes: den er ikke kryptert til nøklene i denne nettleseren.",
+                       "The message could not be opened: it is not encrypted to the keys in this browser."),
+    "js.tampered": ("Meldingen kunne ikke bekreftes og vises ikke.", "The message could not be verified and is not shown."),
+    "js.recalled": ("Trukket tilbake av avsenderen", "Recalled by the sender"),
+    "js.consent_gone": ("Grunnlaget for å vise deg denne meldingen gjelder ikke lenger.",
+                        "The basis for showing you this message no longer holds."),
+    "js.withheld": ("Holdt tilbake (grunnlaget gjelder ikke lenger): {categories}",
+                    "Withheld (the basis no longer holds): {categories}"),
+    "js.not_found": ("Meldingen finnes ikke for deg.", "The message does not exist for you."),
+    "js.yes": ("Ja", "Yes"),
+    "js.no": ("Nei", "No"),
+    "js.sending": ("Krypterer og sender …", "Encrypting and sending …"),
+    "js.sent": ("Meldingen er sendt.", "The message is sent."),
+    "js.partial": ("Sendt, men {name} fikk ikke «{category}»: {reason}",
+                   "Sent, but {name} did not get “{category}”: {reason}"),
+    "js.form_error": ("Sjekk feltet «{label}»: {message}", "Check the field “{label}”: {message}"),
+    "js.form_error_plain": ("Skjemaet har en feil: {message}", "The form has an error: {message}"),
+    "js.missing_row": ("{name} kan ikke få «{category}»: {reason}", "{name} may not receive “{category}”: {reason}"),
+    "js.request_sent": ("Forespørselen er sendt. Den sykmeldte svarer i sin portal.",
+                        "The request is sent. The employee answers in their portal."),
+    "js.request_reason_short": ("Skriv med noen få ord hvorfor du trenger opplysningene.",
+                                "Say in a few words why you need the information."),
+    "js.new_message": ("Ny melding fra {name}", "New message from {name}"),
+    "js.receipt_read": ("{name}: lest", "{name}: read"),
+    "js.receipt_delivered": ("{name}: levert", "{name}: delivered"),
+    "js.live_lost": ("Mistet forbindelsen; prøver igjen …", "Connection lost; retrying …"),
+    "js.live_ok": ("Tilkoblet: nye meldinger kommer inn automatisk.", "Connected: new messages appear automatically."),
+    "js.from": ("Fra {name}", "From {name}"),
+    "js.someone": ("ukjent avsender", "unknown sender"),
+    "js.unread": ("{n} uleste", "{n} unread"),
+    "js.missing.no_basis": ("den sykmeldte har ikke gitt samtykke, og loven gir ikke grunnlag",
+                            "the employee has not consented, and no law applies"),
+    "js.missing.revoked": ("den sykmeldte har trukket tilbake samtykket", "the employee withdrew the consent"),
+    "js.missing.expired": ("samtykket er utløpt", "the consent has expired"),
+    "js.missing.not_yet_valid": ("samtykket gjelder ikke ennå", "the consent is not valid yet"),
+    "js.missing.excluded": ("den sykmeldte har sagt at denne personen aldri skal få noe",
+                            "the employee has said this person must never receive anything"),
+    "js.recall": ("Trekk tilbake meldingen", "Recall the message"),
+    "js.answer_title": ("Svar på innkallingen", "Answer the invitation"),
+    "js.reply": ("Svar på: {kind}", "Reply to: {kind}"),
+    "js.required": ("må fylles ut", "is required"),
+    "js.new_message_in": ("Ny melding: {topic}", "New message: {topic}"),
+    "js.new_thread": ("Ny melding i en samtale som ikke vises her ennå. Last siden på nytt for å se den.",
+                      "A new message in a conversation not shown here yet. Reload the page to see it."),
+    "js.receipts": ("Lest av", "Read by"),
+    "js.keys_published_elsewhere": ("Nøklene i denne nettleseren er ikke de som er publisert for deg.",
+                                    "The keys in this browser are not the ones published for you."),
+    # --- roles -------------------------------------------------------------------------------------
+    "role.employee": ("sykmeldt", "employee"),
+    "role.nearest_manager": ("nærmeste leder", "nearest manager"),
+    "role.hr": ("HR", "HR"),
+    "role.union_representative": ("tillitsvalgt", "union representative"),
+    "role.gp": ("fastlege", "GP"),
+    "role.locum": ("vikarlege", "locum"),
+    "role.specialist": ("spesialist", "specialist"),
+    "role.psychologist": ("psykolog", "psychologist"),
+    "role.physiotherapist": ("fysioterapeut", "physiotherapist"),
+    "role.nav_adviser": ("veileder i NAV", "NAV adviser"),
+    "role.ia_contact": ("IA-rådgiver i NAV", "NAV IA contact"),
+    "role.bht_physician": ("bedriftslege", "company physician"),
+    "role.bht_nurse": ("bedriftssykepleier", "company nurse"),
+    "role.coordinator": ("koordinator", "coordinator"),
+    "case_role.employee": ("den sykmeldte", "the employee"),
+    "case_role.nearest_manager": ("nærmeste leder", "nearest manager"),
+    "case_role.gp": ("fastlege", "GP"),
+    "case_role.coordinator": ("koordinator", "coordinator"),
+    "case_role.nav_adviser": ("veileder i NAV", "NAV adviser"),
+    "case_role.treating_clinician": ("behandler", "treating clinician"),
+    "case_role.hr": ("HR", "HR"),
+    "case_role.union_representative": ("tillitsvalgt", "union representative"),
+    "case_role.bht": ("bedriftshelsetjenesten", "company health service"),
+    # --- choices in message forms (field.value) -------------------------------------------------------
+    "choice.questions.what_can_they_do": ("Hva kan personen gjøre?", "What can the person do?"),
+    "choice.questions.what_can_we_adapt": ("Hva kan vi tilrettelegge?", "What can we adapt?"),
+    "choice.questions.medically_justifiable": ("Er det medisinsk forsvarlig?", "Is it medically justifiable?"),
+    "choice.questions.starting_grade": ("Hvilken sykmeldingsgrad bør vi starte med?", "Which grade should we start with?"),
+    "choice.medically_justifiable.yes": ("Ja", "Yes"),
+    "choice.medically_justifiable.yes_with_restrictions": ("Ja, med begrensninger", "Yes, with restrictions"),
+    "choice.medically_justifiable.no": ("Nei", "No"),
+    "choice.request_type.additional_information": ("Tilleggsopplysninger", "Additional information"),
+    "choice.request_type.medical_certificate": ("Legeerklæring", "Medical certificate"),
+    "choice.meeting_type.dialogue_meeting_1": ("Dialogmøte 1", "Dialogue meeting 1"),
+    "choice.meeting_type.dialogue_meeting_2": ("Dialogmøte 2", "Dialogue meeting 2"),
+    "choice.meeting_type.dialogue_meeting_3": ("Dialogmøte 3", "Dialogue meeting 3"),
+    "choice.meeting_type.other_meeting": ("Annet møte", "Other meeting"),
+    "choice.answer.coming": ("Jeg kommer", "I am coming"),
+    "choice.answer.new_time_wanted": ("Jeg ønsker et nytt tidspunkt", "I want a new time"),
+    "choice.answer.cannot_come": ("Jeg kan ikke komme", "I cannot come"),
+    "choice.party.employee": ("Den sykmeldte", "The employee"),
+    "choice.party.employer": ("Arbeidsgiver", "Employer"),
+    "choice.party.gp": ("Fastlege", "GP"),
+    "choice.party.specialist": ("Spesialist", "Specialist"),
+    "choice.party.nav": ("NAV", "NAV"),
+    "choice.party.bht": ("Bedriftshelsetjenesten", "Company health service"),
+    "choice.party.union_representative": ("Tillitsvalgt", "Union representative"),
+    "choice.party.coordinator": ("Koordinator", "Coordinator"),
+    "choice.party.other": ("Annen", "Other"),
+}
+
+ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",
+                  "union_representative", "bht")  # fmt: skip
+
+
+class Translator:
+    """``t(key, **values)`` and the formatting helpers, in one language."""
+
+    def __init__(self, lang: str = DEFAULT_LANG):
+        self.lang = lang if lang in LANGS else DEFAULT_LANG
+        self._i = LANGS.index(self.lang)
+
+    def __call__(self, key: str, **values: object) -> str:
+        pair = STRINGS.get(key)
+        if pair is None:
+            return key  # visible, so a missing string is noticed, never a crash
+        text = pair[self._i]
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in STRINGS
+
+    # --- labels from the domain ----------------------------------------------------------
+
+    def category(self, code: str | None) -> str:
+        try:
+            return CATEGORY_LABELS[Category(code)][self._i]
+        except ValueError:
+            return str(code)
+
+    def purpose(self, code: str | None) -> str:
+        try:
+            return PURPOSE_LABELS[Purpose(code)][self._i]
+        except ValueError:
+            return str(code)
+
+    def role(self, code: str | None) -> str:
+        return self(f"role.{code}") if f"role.{code}" in STRINGS else str(code)
+
+    def case_role(self, code: str | None) -> str:
+        return self(f"case_role.{code}") if f"case_role.{code}" in STRINGS else self.role(code)
+
+    def choice(self, field: str, value: object) -> str:
+        key = f"choice.{field}.{value}"
+        if key in STRINGS:
+            return self(key)
+        try:  # lists of categories (a note's category, NAV's requested categories)
+            return self.category(str(Category(str(value))))
+        except ValueError:
+            return str(value)
+
+    def title(self, item: dict | object) -> str:
+        """An object's or dict's ``title_nb`` / ``title_en``."""
+        name = f"title_{self.lang}"
+        return item.get(name, "") if isinstance(item, dict) else getattr(item, name, "")
+
+    # --- dates and times ------------------------------------------------------------------
+
+    def date(self, value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(ZONE).date() if value.tzinfo else value.date()
+        month = MONTHS[self.lang][value.month - 1]
+        return f"{value.day}. {month} {value.year}" if self.lang == "nb" else f"{value.day} {month} {value.year}"
+
+    def datetime(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(ZONE) if value.tzinfo else value
+        clock = local.strftime("%H:%M")
+        return f"{self.date(local)} kl. {clock}" if self.lang == "nb" else f"{self.date(local)}, {clock}"
+
+    def js_strings(self) -> dict[str, str]:
+        """What page scripts need: their own strings and the category and choice labels."""
+        out = {k.removeprefix("js."): v[self._i] for k, v in STRINGS.items() if k.startswith("js.")}
+        out.update({f"category.{c.value}": CATEGORY_LABELS[c][self._i] for c in Category})
+        out.update({k: v[self._i] for k, v in STRINGS.items() if k.startswith(("choice.", "role."))})
+        return out

@@ -1,0 +1,23 @@
+"""The portal: server-rendered pages (Jinja2, bokmål by default, English by choice).
+
+- ``home``: the landing page, where signed-in people go, the language switch, sign-out;
+- ``employee``: ``/portal`` — the employee's case, consents, requests, log, timeline;
+- ``inbox``: ``/inbox`` — professionals' cases and threads, search, a thread;
+- ``keys``: ``/keys`` — private keys made, stored and restored in the browser.
+
+Pages call the same domain services as the API.  Every unsafe request is CSRF-checked
+(``web.csrf``) and every page carries a strict CSP (``web.security``); page scripts are
+files under ``web/static/js``, never inline.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.pages import employee, home, inbox, keys
+
+router = APIRouter(include_in_schema=False)
+router.include_router(home.router)
+router.include_router(employee.router)
+router.include_router(inbox.router)
+router.include_router(keys.router)

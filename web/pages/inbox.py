@@ -1,0 +1,286 @@
+"""The professionals' pages: the inbox (cases and threads, unread first), directory
+search (find someone, start a thread or add them to a case by relation), and a thread.
+
+The thread page renders metadata only — who sent what kind of message when, whether
+it was recalled, which categories were meant for the reader — and an empty container
+per message.  The content is sealed; ``/static/js/thread.js`` fetches each view and
+opens it with the private keys kept in the browser.  No plaintext passes through here.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from consent.store import consent_requests_by
+from consent.types import Category
+from directory import service as directory
+from directory import store as directory_store
+from directory.errors import InvalidInput, SambandError
+from directory.models import Actor
+from messaging import cases as case_service
+from messaging import threads as thread_service
+from messaging.kinds import catalog
+from messaging.models import Case
+from web.deps import CurrentActor, SessionDep
+from web.i18n import Translator
+from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+
+router = APIRouter(prefix="/inbox", include_in_schema=False, route_class=PageRoute)
+SEARCH_LIMIT = 20
+ANSWERS = ("coming", "new_time_wanted", "cannot_come")
+ITEM_ROWS = 3  # rows offered for a list of objects (meeting participants, tasks)
+
+
+def _professional(me: Actor) -> Response | None:
+    """Employees have their own page; send them there."""
+    return redirect("/portal") if me.role == "employee" else None
+
+
+def _thread_url(case_id: str, thread_id: str) -> str:
+    return f"/inbox/cases/{quote(case_id)}/threads/{quote(thread_id)}"
+
+
+def _my_cases(session: Session, me: Actor) -> list[Case]:
+    return [c for c in case_service.cases_for(session, me) if c.employee_id != me.id]
+
+
+def _has_encryption_key(session: Session, me: Actor) -> bool:
+    return any(k.purpose == "encryption" for k in directory_store.active_keys(session=session, actor_id=me.id))
+
+
+def _kinds_for(me: Actor) -> list[dict]:
+    return [k for k in catalog() if me.role in k["sender_roles"]]
+
+
+def _kind_titles(t: Translator) -> dict[str, str]:
+    return {k["kind"]: t.title(k) for k in catalog()}
+
+
+# --- inbox ------------------------------------------------------------------------------------
+
+
+def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
+    t = translator(request)
+    kinds = _kind_titles(t)
+    views = []
+    for case in _my_cases(session, me):
+        people = case_service.participants(session, case.id)
+        actors = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=[p.actor_id for p in people])}
+        mine = next((p for p in people if p.actor_id == me.id), None)
+        threads = thread_service.threads_for(session, me, case.id)
+        activity = thread_service.activity(session, me.id, [th.id for th in threads])
+        rows = []
+        for th in threads:
+            members = thread_service.member_ids(session, th.id)
+            names = [actors[m].name if m in actors else "" for m in members if m != me.id]
+            a = activity[th.id]
+            rows.append({
+                "id": th.id, "url": _thread_url(case.id, th.id),
+                "topic": t("inbox.topic.conversation") if th.topic == "conversation" else kinds.get(th.topic, th.topic),
+                "names": ", ".join(n for n in names if n), "messages": a.messages, "unread": a.unread,
+                "last_at": a.last_at or th.created_at,
+            })
+        rows.sort(key=lambda r: (r["unread"] == 0, -r["last_at"].timestamp()))
+        employee = actors.get(case.employee_id)
+        views.append({
+            "case": case, "employee": employee.name if employee else "", "my_role": mine.case_role if mine else "",
+            "threads": rows, "unread": sum(r["unread"] for r in rows),
+            "others": [{"id": p.actor_id, "name": actors[p.actor_id].name, "role": p.case_role}
+                       for p in people if p.actor_id != me.id and p.actor_id in actors],
+        })
+    views.sort(key=lambda v: v["unread"] == 0)
+    requests = consent_requests_by(session=session, requester_id=me.id)
+    names = {a.id: a.name for a in directory_store.actors_by_ids(session=session, ids=[r.subject_id for r in requests])}
+    my_requests = [{
+        "id": r.id, "name": names.get(r.subject_id, ""), "status": r.status, "created_at": r.created_at,
+        "categories": ", ".join(t.category(c) for c in json.loads(r.payload).get("categories", [])),
+    } for r in requests]
+    return {
+        "me": me, "active": "inbox", "cases": views, "requests": my_requests,
+        "topics": [{"value": "conversation", "label": t("inbox.topic.conversation")}]
+        + [{"value": k["kind"], "label": t.title(k)} for k in _kinds_for(me)],
+        "ws_cursor": thread_service.latest_event_seq(session, me.id),
+    }
+
+
+@router.get("")
+def inbox(request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    return _professional(me) or render(request, "inbox.html", _inbox_context(request, session, me))
+
+
+@router.post("/cases/{case_id}/threads")
+def start_thread(case_id: str, request: Request, session: SessionDep, me: CurrentActor, form: FormDep) -> Response:
+    if (away := _professional(me)) is not None:
+        return away
+    t = translator(request)
+    members = [str(m) for m in form.getlist("member_ids") if m]
+    topic = str(form.get("topic") or "conversation")
+    if topic != "conversation" and topic not in {k["kind"] for k in _kinds_for(me)}:
+        topic = "conversation"
+    if not members:
+        flash(request, t("inbox.err.members"), "error")
+        back = str(form.get("back") or "")
+        return redirect(back if back.startswith("/inbox") and not back.startswith("//") else "/inbox")
+    thread = thread_service.create_thread(session, me, case_id, members, topic)
+    flash(request, t("flash.thread_started"))
+    return redirect(_thread_url(case_id, thread.id))
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def _search_results(session: Session, me: Actor, q: str) -> list[dict]:
+    found = directory.search(session, me, q, limit=SEARCH_LIMIT)
+    cases = _my_cases(session, me)
+    employees = {a.id: a.name for a in directory_store.actors_by_ids(session=session, ids=[c.employee_id for c in cases])}
+    taking_part = {c.id: {p.actor_id for p in case_service.participants(session, c.id)} for c in cases}
+    now = directory.utcnow()
+    results = []
+    for person in found:
+        options = []
+        if person.id != me.id:
+            for case in cases:
+                name = employees.get(case.employee_id, "")
+                if person.id in taking_part[case.id]:
+                    options.append({"kind": "start", "case_id": case.id, "employee": name})
+                else:
+                    role = case_service.relation_role(session, person.id, case.employee_id, at=now)
+                    if role is not None:
+                        options.append({"kind": "add", "case_id": case.id, "employee": name, "role": role.value})
+        results.append({"person": person, "options": options})
+    return results
+
+
+@router.get("/search")
+def search(request: Request, session: SessionDep, me: CurrentActor, q: str = "") -> Response:
+    if (away := _professional(me)) is not None:
+        return away
+    q = q.strip()[:200]
+    results, error = [], None
+    if q:
+        try:
+            results = _search_results(session, me, q)
+        except InvalidInput as exc:
+            error = exc.message
+    return render(request, "search.html", {"me": me, "active": "search", "q": q, "results": results, "error": error})
+
+
+@router.post("/cases/{case_id}/participants")
+def add_participant(case_id: str, request: Request, session: SessionDep, me: CurrentActor, form: FormDep) -> Response:
+    if (away := _professional(me)) is not None:
+        return away
+    t = translator(request)
+    q = str(form.get("q") or "")[:200]
+    back = "/inbox/search?" + urlencode({"q": q}) if q else "/inbox/search"
+    reason = str(form.get("reason") or "").strip()
+    actor_id = str(form.get("actor_id") or "")
+    if len(reason) < 3:
+        flash(request, t("search.err.reason"), "error")
+        return redirect(back)
+    try:
+        row = case_service.add_participant(session, me, case_id, actor_id, reason[:500])
+    except SambandError as exc:
+        if exc.status == 404 and exc.code == "CASE_NOT_FOUND":
+            raise
+        session.rollback()
+        flash(request, exc.message, "error")
+        return redirect(back)
+    added = directory_store.get_actor(session=session, actor_id=row.actor_id)
+    flash(request, t("flash.participant_added", name=added.name if added else ""))
+    return redirect(back)
+
+
+# --- a thread -----------------------------------------------------------------------------------
+
+
+def _field_views(t: Translator, fields: list[dict], prefix: str = "") -> list[dict]:
+    """Catalog fields as the template renders them: label, control, limits, choices."""
+    out = []
+    for f in fields:
+        type_ = f["type"]
+        c = f.get("constraints") or {}
+        view = {
+            "name": f"{prefix}{f['name']}", "field": f["name"], "label": t.title(f), "type": type_,
+            "required": f.get("required", False), "default": f.get("default"), "max_length": c.get("max_length"),
+            "min": c.get("min", c.get("ge")), "max": c.get("max", c.get("le")), "max_items": c.get("max_items"),
+            "category": f.get("category"),
+        }
+        if f.get("choices"):
+            view["choices"] = [{"value": v, "label": t.choice(f["name"], v)} for v in f["choices"]]
+        if f.get("item_fields"):
+            view["item_fields"] = f["item_fields"]
+            # Three rows to fill in; a row's own fields are required only once it is used.
+            view["rows"] = [[{**sub, "required": False} for sub in _field_views(t, f["item_fields"], f"{prefix}{f['name']}.{i}.")]
+                            for i in range(ITEM_ROWS)]
+        if type_ == "text":
+            view["control"] = "textarea" if (view["max_length"] or 0) > 200 else "input"
+        out.append(view)
+    return out
+
+
+def _message_rows(t: Translator, me: Actor, messages: list[dict], names: dict[str, str]) -> list[dict]:
+    kinds = _kind_titles(t)
+    rows = []
+    for m in messages:
+        receipts = []
+        for r in m.get("receipts") or []:
+            name = names.get(r["recipient_id"], "")
+            if r["read_at"]:
+                text = t("thread.receipt_read", name=name, time=t.datetime(r["read_at"]))
+            elif r["delivered_at"]:
+                text = t("thread.receipt_delivered", name=name)
+            else:
+                text = t("thread.receipt_waiting", name=name)
+            receipts.append({"recipient_id": r["recipient_id"], "name": name, "text": text})
+        rows.append({
+            **m, "sender": names.get(m["sender_id"], ""), "kind_title": kinds.get(m["kind"], m["kind"]),
+            "mine": m["sender_id"] == me.id, "receipt_lines": receipts,
+            "categories": [t.category(s["category"]) for s in m["my_sections"]],
+            "answerable": m["kind"] == "meeting_invitation" and m["sender_id"] != me.id and not m["recalled"],
+        })
+    return rows
+
+
+@router.get("/cases/{case_id}/threads/{thread_id}")
+def thread_page(case_id: str, thread_id: str, request: Request, session: SessionDep, me: CurrentActor,
+                kind: str = "", reply_to: str = "") -> Response:
+    if (away := _professional(me)) is not None:
+        return away
+    t = translator(request)
+    thread = thread_service.require_thread(session, me, case_id, thread_id)
+    if not _has_encryption_key(session, me):
+        return redirect("/keys?" + urlencode({"next": request.url.path}))
+    case = case_service.require_case(session, me, case_id)
+    members = thread_service.member_ids(session, thread.id)
+    people = directory_store.actors_by_ids(session=session, ids=list({*members, case.employee_id}))
+    names = {a.id: a.name for a in people}
+    reachable = directory_store.actors_with_encryption_key(session=session, actor_ids=members)
+    roles = {p.actor_id: p.case_role for p in case_service.participants(session, case.id)}
+    messages = request.app.state.delivery.messages_in_thread(session, me, case_id, thread_id)
+    kinds = _kinds_for(me)
+    chosen = next((k for k in kinds if k["kind"] == kind), None) or next((k for k in kinds if k["kind"] == "note"), None)
+    rows = _message_rows(t, me, messages, names)
+    return render(request, "thread.html", {
+        "me": me, "active": "inbox", "case": case, "thread": thread, "employee": names.get(case.employee_id, ""),
+        "members": [{"id": m, "name": names.get(m, ""), "role": roles.get(m, ""), "can_receive": m in reachable,
+                     "is_me": m == me.id} for m in members],
+        "messages": rows, "kinds": kinds, "kind": chosen,
+        "fields": _field_views(t, chosen["fields"]) if chosen else [],
+        "reply_to": reply_to if any(r["id"] == reply_to for r in rows) else "",
+        "answers": ANSWERS, "ws_cursor": thread_service.latest_event_seq(session, me.id),
+        "durations": (4, 8, 12, 26), "url": _thread_url(case_id, thread_id),
+        "categories": [c.value for c in Category],
+    })
+
+
+@router.post("/messages/{message_id}/recall")
+def recall(message_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    t = translator(request)
+    message = request.app.state.delivery.recall(session, me, message_id)
+    flash(request, t("flash.recalled"))
+    return redirect(_thread_url(message.case_id, message.thread_id) + f"#msg-{message.id}")

@@ -1,0 +1,111 @@
+"""What every portal page shares: templates, headers, flash messages, errors as pages.
+
+Pages are rendered with Jinja2 (autoescaped).  Each gets, besides its own context:
+``t`` (the ``web.i18n.Translator`` for the visitor's language), ``lang``,
+``csrf_token`` (for hidden form fields and the ``csrf-token`` meta tag), ``flashes``
+(messages left by the previous request, shown once) and ``js_strings`` (the words page
+scripts use).  Every page answer carries ``web.security.PORTAL_HEADERS``.
+
+Routes on a ``PageRoute`` router turn domain errors into pages instead of JSON: not
+signed in → the sign-in flow, not found → a 404 page, and so on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from directory.errors import SambandError
+from web import csrf
+from web.i18n import Translator, language_of
+from web.security import PORTAL_HEADERS
+
+FLASH_KEY = "flash"
+
+
+def _context(request: Request) -> dict[str, Any]:
+    t = Translator(language_of(request))
+    return {
+        "t": t,
+        "lang": t.lang,
+        "csrf_token": csrf.token(request),
+        "flashes": request.session.pop(FLASH_KEY, []) if "session" in request.scope else [],
+        "js_strings": t.js_strings(),
+        "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates", context_processors=[_context])
+
+
+async def _form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+# The posted form, read before a sync route runs in the thread pool (so database work
+# never blocks the event loop).
+FormDep = Annotated[FormData, Depends(_form_data)]
+
+
+def translator(request: Request) -> Translator:
+    return Translator(language_of(request))
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, context or {}, status_code=status, headers=PORTAL_HEADERS)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """303 See Other: after a form POST the browser GETs the page again (PRG)."""
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def flash(request: Request, text: str, level: str = "success") -> None:
+    request.session.setdefault(FLASH_KEY, [])
+    request.session[FLASH_KEY] = [*request.session[FLASH_KEY], [level, text]][-5:]
+
+
+def local_path(value: str | None, default: str = "/") -> str:
+    """``value`` if it is a path on this site (``/inbox?x=1``), else ``default``: a
+    ``next`` parameter must never send the visitor elsewhere."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def error_page(request: Request, status: int, message: str | None = None) -> HTMLResponse:
+    t = translator(request)
+    text = message or {404: t("error.not_found"), 403: t("error.forbidden")}.get(status, t("error.title"))
+    return render(request, "error.html", {"status": status, "message": text}, status=status)
+
+
+class PageRoute(APIRoute):
+    """A route whose domain errors become pages (or the sign-in flow), not JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SambandError as exc:
+                if exc.code in ("UNAUTHENTICATED",):
+                    return redirect("/login")
+                if exc.status == 404:
+                    return error_page(request, 404)
+                if exc.status == 403:
+                    return error_page(request, 403)
+                return error_page(request, exc.status, exc.message)
+
+        return page_handler

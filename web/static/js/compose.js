@@ -1,0 +1,316 @@
+// Writing a message: the browser port of messaging/client.py SambandClient.seal/send.
+//
+//   1. the form (rendered by the server from GET /message-kinds) → values → forms.split:
+//      one canonical section per information category;
+//   2. the key hand-out (POST /cases/{c}/threads/{t}/keys): for each other member, the
+//      categories they may receive, with their public keys when at least one is allowed;
+//   3. a section nobody may read stops here, before anything is sent, and the page shows
+//      exactly what is missing (recipient, category, reason) with "ask the employee";
+//   4. seal: each section for every device (encryption key) of the recipients allowed it,
+//      plus a copy for each of the author's own devices; signed with the private signing key kept in IndexedDB;
+//   5. POST /cases/{c}/threads/{t}/messages {envelope: base64url}.  The server checks
+//      every wrap again; a 403 CONSENT_REQUIRED lists what is missing the same way.
+//
+// Meeting invitations are answered with three buttons (coming / new_time_wanted /
+// cannot_come), each a meeting_response sent the same way.
+//
+// The bundle API used: loadCatalog, split, forms.fromInputs, seal, publicKeys, b64url,
+// fromB64url, KEM_XWING, KEM_X25519 (and KindError's name).
+
+import * as bundle from "/static/build/samband.js";
+
+import { ApiError, apiJson, choiceLabel, el, me, s, say } from "./common.js";
+import { loadIdentity } from "./keystore.js";
+
+const { KEM_X25519, KEM_XWING, b64url, forms, fromB64url, loadCatalog, publicKeys, seal, split } = bundle;
+const SUPPORTED_KEMS = [KEM_XWING, KEM_X25519]; // the suites this page seals to
+
+const page = document.getElementById("page");
+const caseId = page.dataset.caseId;
+const threadId = page.dataset.threadId;
+const employeeId = page.dataset.employeeId;
+const composeForm = document.getElementById("compose");
+const missingSection = document.getElementById("consent-missing");
+
+let catalog = null;
+let identity = null;
+let ownKeys = null;
+let lastMissing = { problems: [], purpose: null };
+
+class ConsentMissing extends Error {
+  constructor(problems, purpose) {
+    super("consent missing");
+    this.name = "ConsentMissing";
+    this.problems = problems;
+    this.purpose = purpose;
+  }
+}
+
+/** The encryption keys this page can seal to, one per device of the recipient. */
+function usableKeys(keys) {
+  return keys.filter((k) => SUPPORTED_KEMS.includes(k.kem_id));
+}
+
+async function ready() {
+  if (!identity) {
+    identity = await loadIdentity(me());
+    if (!identity) {
+      document.getElementById("keys-needed").hidden = false;
+      throw new Error(s("no_keys"));
+    }
+    ownKeys = await publicKeys(identity);
+  }
+  if (!catalog) catalog = await loadCatalog();
+}
+
+// --- sealing and sending -------------------------------------------------------------------------
+
+/**
+ * Seal `form` of `kind` for everyone in the thread who may read each part, and send it.
+ * Resolves to {id, partial: [{recipient_name, category, reason}]}; rejects with
+ * ConsentMissing (nothing sent), a KindError (form invalid) or an ApiError.
+ */
+export async function sealAndSend(kind, form, { inReplyTo = null } = {}) {
+  await ready();
+  const spec = catalog.get(kind);
+  const purpose = spec.default_purpose;
+  const sections = split(kind, form);
+  const categories = sections.map((x) => x.category);
+  const index = new Map(categories.map((c, i) => [c, i]));
+  const handout = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/keys`, {
+    json: { categories, purpose, purposes: {} },
+  });
+  const recipients = [];
+  const readers = categories.map(() => 0);
+  for (const offer of handout.recipients) {
+    const allowed = offer.allowed.filter((a) => index.has(a.category)).map((a) => index.get(a.category));
+    const keys = usableKeys(offer.keys);
+    if (!allowed.length || !keys.length) continue;
+    for (const key of keys) { // every device of the recipient
+      recipients.push({ recipientId: offer.recipient_id, keyId: key.key_id, kemId: key.kem_id, publicKey: fromB64url(key.public_key), sectionIds: allowed });
+    }
+    for (const i of allowed) readers[i] += 1;
+  }
+  const denied = handout.recipients.flatMap((o) => o.denied.map((d) => ({ recipient_id: o.recipient_id, recipient_name: o.name, ...d })));
+  const unread = categories.filter((_, i) => readers[i] === 0);
+  if (unread.length) throw new ConsentMissing(denied.filter((d) => unread.includes(d.category)), purpose);
+  // A copy for the author's own devices; this browser's key must be one of them.
+  if (!handout.own_keys.some((k) => k.key_id === ownKeys.encryptionKeyId)) {
+    document.getElementById("keys-needed").hidden = false;
+    throw new Error(s("keys_published_elsewhere"));
+  }
+  for (const own of usableKeys(handout.own_keys)) {
+    recipients.push({ recipientId: me(), keyId: own.key_id, kemId: own.kem_id, publicKey: fromB64url(own.public_key), sectionIds: categories.map((_, i) => i) });
+  }
+  const createdAt = new Date();
+  const header = {
+    messageId: crypto.randomUUID(), caseId, threadId, senderId: me(), senderKeyId: ownKeys.signingKeyId,
+    kind, inReplyTo: inReplyTo || null, createdAt,
+  };
+  const sealed = await seal({ header, sections, recipients, signingKey: identity.signingKey });
+  let sent;
+  try {
+    sent = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/messages`, {
+      json: { envelope: b64url(sealed), purpose, purposes: {} },
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "CONSENT_REQUIRED") throw new ConsentMissing(error.problems, purpose);
+    throw error;
+  }
+  document.dispatchEvent(new CustomEvent("samband:sent", { detail: { id: sent.id, kind, inReplyTo, createdAt } }));
+  return { id: sent.id, partial: denied.filter((d) => !unread.includes(d.category)) };
+}
+
+// --- the compose form -----------------------------------------------------------------------------
+
+function fieldLabel(spec, path) {
+  const [name, , sub] = path.split(".");
+  const field = spec.fields.find((f) => f.name === name);
+  if (!field) return path;
+  const label = field[`title_${document.documentElement.lang === "en" ? "en" : "nb"}`] || name;
+  if (sub && field.item_fields) {
+    const inner = field.item_fields.find((f) => f.name === sub);
+    return `${label}: ${inner?.[`title_${document.documentElement.lang === "en" ? "en" : "nb"}`] ?? sub}`;
+  }
+  return label;
+}
+
+/** The form's values by the catalog's fields; rows of objects from name.N.sub inputs. */
+function valuesOf(formEl, spec) {
+  const data = new FormData(formEl);
+  const raw = {};
+  for (const field of spec.fields) {
+    if (field.item_fields) {
+      const rows = [];
+      for (let i = 0; formEl.querySelector(`[name^="${field.name}.${i}."]`); i++) {
+        const row = {};
+        for (const sub of field.item_fields) {
+          const value = data.get(`${field.name}.${i}.${sub.name}`);
+          if (value !== null && String(value).trim() !== "") row[sub.name] = String(value);
+        }
+        if (Object.keys(row).length) rows.push(row);
+      }
+      if (rows.length) raw[field.name] = rows;
+    } else if (field.type.startsWith("list[")) {
+      const values = data.getAll(field.name).map(String).filter((v) => v !== "");
+      if (values.length) raw[field.name] = values;
+    } else {
+      const value = data.get(field.name);
+      if (value !== null && String(value) !== "") raw[field.name] = String(value);
+    }
+  }
+  return forms.fromInputs(spec.kind, raw);
+}
+
+function clearErrors(formEl) {
+  for (const p of formEl.querySelectorAll("[data-field] > .field-error")) {
+    p.hidden = true;
+    p.textContent = "";
+  }
+  for (const node of formEl.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+}
+
+function showFormError(formEl, spec, error) {
+  const message = /is required$/.test(error.message) ? s("required") : error.message.replace(/^[a-z_]+: /, "");
+  const path = (error.field ?? "").replace(/\[(\d+)\]/g, ".$1");
+  const holder = path ? formEl.querySelector(`[data-field="${CSS.escape(path)}"]`) ?? formEl.querySelector(`[data-field="${CSS.escape(path.split(".")[0])}"]`) : null;
+  const text = path ? s("form_error", { label: fieldLabel(spec, path), message }) : s("form_error_plain", { message });
+  say("compose-error", text, { error: true });
+  if (holder) {
+    const slot = holder.querySelector(":scope > .field-error");
+    if (slot) {
+      slot.textContent = text;
+      slot.hidden = false;
+    }
+    const control = holder.matches("input, select, textarea") ? holder : holder.querySelector("input, select, textarea");
+    control?.setAttribute("aria-invalid", "true");
+    control?.focus();
+  }
+}
+
+function reasonText(code) {
+  return s(`missing.${code}`) === `missing.${code}` ? s("missing.no_basis") : s(`missing.${code}`);
+}
+
+function showMissing(problems, purpose) {
+  lastMissing = { problems, purpose };
+  const ul = document.getElementById("missing-list");
+  ul.replaceChildren(...problems.map((p) =>
+    el("li", { dataset: { testid: "missing-row", recipientId: p.recipient_id, category: p.category, reason: p.reason } },
+      s("missing_row", { name: p.recipient_name, category: s(`category.${p.category}`), reason: reasonText(p.reason) }))));
+  say("request-status", "");
+  say("request-error", "");
+  missingSection.hidden = false;
+  missingSection.querySelector("h3").setAttribute("tabindex", "-1");
+  missingSection.querySelector("h3").focus();
+}
+
+function problemText(error) {
+  return error?.name === "KindError" ? s("form_error_plain", { message: error.message }) : s("error", { message: error.message });
+}
+
+async function onCompose(event) {
+  event.preventDefault();
+  const formEl = event.currentTarget;
+  const button = formEl.querySelector('button[type="submit"]');
+  clearErrors(formEl);
+  say("compose-error", "");
+  missingSection.hidden = true;
+  let spec;
+  let values;
+  try {
+    await ready();
+    spec = catalog.get(formEl.dataset.kind);
+    values = valuesOf(formEl, spec);
+    split(spec.kind, values); // validate here, with the field named, before asking for keys
+  } catch (error) {
+    if (error?.name === "KindError" && spec) return showFormError(formEl, spec, error);
+    return say("compose-error", problemText(error), { error: true });
+  }
+  button.disabled = true;
+  say("compose-status", s("sending"));
+  try {
+    const inReplyTo = formEl.elements.in_reply_to?.value || null;
+    const { partial } = await sealAndSend(spec.kind, values, { inReplyTo });
+    formEl.reset();
+    const notes = partial.map((p) => s("partial", { name: p.recipient_name, category: s(`category.${p.category}`), reason: reasonText(p.reason) }));
+    say("compose-status", [s("sent"), ...notes].join(" "));
+  } catch (error) {
+    say("compose-status", "");
+    if (error instanceof ConsentMissing) showMissing(error.problems, error.purpose);
+    else say("compose-error", problemText(error), { error: true });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function onAnswer(event) {
+  const formEl = event.target.closest?.("form.meeting-response");
+  if (!formEl) return;
+  event.preventDefault();
+  const answer = event.submitter?.value;
+  const status = formEl.querySelector(".form-status");
+  if (!answer) return;
+  for (const b of formEl.querySelectorAll("button")) b.disabled = true;
+  say(status, s("sending"));
+  try {
+    await sealAndSend("meeting_response", { answer }, { inReplyTo: formEl.dataset.replyTo });
+    say(status, `${s("sent")} (${choiceLabel("answer", answer)})`);
+  } catch (error) {
+    say(status, "");
+    for (const b of formEl.querySelectorAll("button")) b.disabled = false;
+    if (error instanceof ConsentMissing) showMissing(error.problems, error.purpose);
+    else say(status, problemText(error), { error: true });
+  }
+}
+
+/** "Ask the employee for consent": one request per recipient, for exactly what was missing. */
+async function onAskConsent(event) {
+  event.preventDefault();
+  const formEl = event.currentTarget;
+  const reason = formEl.elements.reason.value.trim();
+  say("request-error", "");
+  if (reason.length < 3) {
+    say("request-error", s("request_reason_short"), { error: true });
+    formEl.elements.reason.focus();
+    return;
+  }
+  const weeks = Number(formEl.elements.weeks.value) || 8;
+  const validTo = new Date(Date.now() + weeks * 7 * 24 * 3600 * 1000).toISOString();
+  const byRecipient = new Map();
+  for (const p of lastMissing.problems) {
+    if (!byRecipient.has(p.recipient_id)) byRecipient.set(p.recipient_id, new Set());
+    byRecipient.get(p.recipient_id).add(p.category);
+  }
+  const button = formEl.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    for (const [recipientId, categories] of byRecipient) {
+      await apiJson("POST", "/consent/requests", {
+        json: {
+          subject_id: employeeId,
+          grant: {
+            recipient: { kind: "person", id: recipientId },
+            discloser: { kind: "person", id: me() },
+            direction: "one_way",
+            categories: [...categories],
+            purposes: [lastMissing.purpose],
+            valid_to: validTo,
+            case_id: caseId,
+          },
+          reason,
+        },
+      });
+    }
+    formEl.reset();
+    say("request-status", s("request_sent"));
+  } catch (error) {
+    say("request-error", s("error", { message: error.message }), { error: true });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+composeForm?.addEventListener("submit", onCompose);
+document.addEventListener("submit", onAnswer);
+document.getElementById("consent-request-form")?.addEventListener("submit", onAskConsent);
