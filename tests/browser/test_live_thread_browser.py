@@ -1,0 +1,91 @@
+"""The inbox in the browser, live: a message arrives and is recalled without a reload,
+a missing consent is named and asked for, a meeting invitation is answered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from web.demo import store_demo_key_backups
+
+
+def _grant(world, recipient: dict, categories: list[str], purposes: list[str]) -> None:
+    hansen = world.person("hansen")
+    hansen.ok(hansen.post("/consent/grants", json={
+        "recipient": recipient, "categories": categories, "purposes": purposes,
+        "valid_to": (datetime.now(UTC) + timedelta(weeks=8)).isoformat(),
+    }), 201)
+
+
+def _restore_keys(b) -> None:
+    b.page.goto("/keys")
+    b.page.wait_for_selector("#keys-restore-form:visible")
+    b.page.fill("#restore-passphrase", "demo")
+    b.page.click("#keys-restore-submit")
+    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=30_000)
+
+
+def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world, clients):
+    d = world.demo.actors
+    _grant(world, {"kind": "person", "id": d["lise"]}, ["functional_ability", "follow_up_plan"],
+           ["workplace_adaptation", "dialogue_meeting"])
+    _grant(world, {"kind": "role", "role": "gp"}, ["follow_up_plan"], ["dialogue_meeting"])
+    store_demo_key_backups(world.engine, world.settings.data_dir, "demo")
+    case_id = world.demo.cases["hansen"]
+    gp_py, lise_py = clients("solberg"), clients("lise")
+    thread = gp_py.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]
+    url = f"/inbox/cases/{case_id}/threads/{thread}"
+
+    lise = browsers("lise")
+    _restore_keys(lise)
+    lise.page.goto(url)
+    lise.page.wait_for_selector("#page[data-live=connected]")
+
+    # A message from the GP's Python client appears, decrypted, without a reload.
+    sent = gp_py.send(case_id, thread, "functional_assessment", {"functional_ability": "Kan jobbe to timer om dagen."})
+    live = lise.page.locator(f"li#msg-{sent['id']}[data-opened=true]")
+    live.wait_for(timeout=30_000)
+    assert "Kan jobbe to timer om dagen." in live.inner_text()
+    lise.shot("arrived-live")
+
+    # The GP recalls it: it disappears from the page, live.
+    gp_py.recall(sent["id"])
+    lise.page.locator(f"li#msg-{sent['id']}[data-recalled=true]").wait_for(timeout=30_000)
+    assert "Kan jobbe to timer om dagen." not in lise.page.inner_text(f"li#msg-{sent['id']}")
+    lise.shot("recalled-live")
+
+    # Lise tries to tell the GP about conflicts at work: no consent for that. The page
+    # says exactly what is missing and asks the employee, in one action.
+    lise.page.goto(f"{url}?kind=note")
+    lise.page.wait_for_selector("#compose")
+    lise.page.select_option("#f-category", value="psychosocial")
+    lise.page.fill("#f-text", "Det har vært en konflikt i teamet.")
+    lise.page.click("#compose-send")
+    row = lise.page.locator("[data-testid=missing-row]").first
+    row.wait_for(timeout=30_000)
+    assert row.get_attribute("data-category") == "psychosocial"
+    assert row.get_attribute("data-recipient-id") == d["solberg"]
+    lise.page.fill("#request-reason", "Jeg vil fortelle legen om forhold på jobben som påvirker sykefraværet.")
+    lise.page.click("#ask-consent")
+    lise.page.wait_for_selector("#request-status:not(:empty)")
+    lise.shot("asked-for-consent")
+    assert lise.axe() == []
+    pending = world.person("hansen").ok(world.person("hansen").get("/consent/requests"))
+    assert [(r["requester_name"], r["grant"]["categories"], r["status"]) for r in pending] == [
+        ("Lise Berg", ["psychosocial"], "pending")]
+
+    # Lise's Python client invites to a dialogue meeting; the GP answers in the browser.
+    invitation = lise_py.send(case_id, thread, "meeting_invitation", {
+        "meeting_type": "dialogue_meeting_1", "starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+        "place": "Nordlys Regnskap, møterom 2", "agenda": "Tilrettelegging og plan videre"})
+    gp = browsers("solberg")
+    _restore_keys(gp)
+    gp.page.goto(url)
+    gp.page.locator(f"li#msg-{invitation['id']}[data-opened=true]").wait_for(timeout=30_000)
+    gp.page.click(f"#answer-{invitation['id']} [data-testid=answer-coming]")
+    gp.page.wait_for_selector(f"#answer-{invitation['id']} .form-status:not(:empty)", timeout=30_000)
+    gp.shot("answered-meeting")
+    answers = [m for m in lise_py.messages(case_id, thread) if m["kind"] == "meeting_response"]
+    assert len(answers) == 1
+    answer = lise_py.read(answers[0]["id"])
+    assert answer.form["answer"] == "coming" and answer.in_reply_to == invitation["id"]
+    assert lise.errors == [] and gp.errors == []
