@@ -71,30 +71,36 @@ async function makeKeys(passphrase) {
   return null;
 }
 
-async function onSetup(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
-  say("keys-error", "");
-  const problem = checkNewPassphrase(form);
-  if (problem) {
-    fail(problem);
-    form.elements.passphrase.focus();
-    return;
-  }
-  busy(form, true);
-  say("keys-status", s("working_keys"));
-  try {
-    const warning = await makeKeys(form.elements.passphrase.value);
-    form.reset();
-    show("keys-ready", warning ?? s("keys_saved"));
-    if (warning) fail(warning);
-  } catch (error) {
-    say("keys-status", "");
-    fail(s("error", { message: error.message }));
-  } finally {
-    busy(form, false);
-  }
+/** Make new keys from the passphrase in ``form``; ``before`` runs first (a reset revokes the old keys). */
+function newKeysHandler(before = async () => {}) {
+  return async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    say("keys-error", "");
+    const problem = checkNewPassphrase(form);
+    if (problem) {
+      fail(problem);
+      form.elements.passphrase.focus();
+      return;
+    }
+    busy(form, true);
+    say("keys-status", s("working_keys"));
+    try {
+      await before();
+      const warning = await makeKeys(form.elements.passphrase.value);
+      form.reset();
+      show("keys-ready", warning ?? s("keys_saved"));
+      if (warning) fail(warning);
+    } catch (error) {
+      say("keys-status", "");
+      fail(s("error", { message: error.message }));
+    } finally {
+      busy(form, false);
+    }
+  };
 }
+
+const onSetup = newKeysHandler();
 
 async function onRestore(event) {
   event.preventDefault();
@@ -142,33 +148,12 @@ async function onRestore(event) {
   }
 }
 
-async function onReset(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
-  say("keys-error", "");
-  const problem = checkNewPassphrase(form);
-  if (problem) {
-    fail(problem);
-    form.elements.passphrase.focus();
-    return;
+// Forgotten passphrase: the old keys (and what was sealed to them) are given up.
+const onReset = newKeysHandler(async () => {
+  for (const keyId of [...encryptionIds, ...signingIds]) {
+    await api("POST", `/directory/me/keys/${encodeURIComponent(keyId)}/revoke`);
   }
-  busy(form, true);
-  say("keys-status", s("working_keys"));
-  try {
-    for (const keyId of [...encryptionIds, ...signingIds]) {
-      await api("POST", `/directory/me/keys/${encodeURIComponent(keyId)}/revoke`);
-    }
-    const warning = await makeKeys(form.elements.passphrase.value);
-    form.reset();
-    show("keys-ready", warning ?? s("keys_saved"));
-    if (warning) fail(warning);
-  } catch (error) {
-    say("keys-status", "");
-    fail(s("error", { message: error.message }));
-  } finally {
-    busy(form, false);
-  }
-}
+});
 
 async function start() {
   if (!("indexedDB" in globalThis) || !globalThis.crypto?.subtle) {
