@@ -277,7 +277,15 @@ def search_text_for(actor: Actor, org: Organisation | None) -> str:
         parts += [org.name, org.place, org.kind.replace("_", " ")]
     # Every word, not ``search_terms``: its 8-word cap is for queries, and applied here
     # it cut the role, organisation and kind off most professionals' index entries.
-    return " ".join(_words(" ".join(parts)))
+    text = " ".join(_words(" ".join(parts)))
+    # The column holds SEARCH_TEXT_MAX characters, and PostgreSQL enforces it (SQLite
+    # does not): folding can lengthen names ('æ' -> 'ae'), so cut at a word boundary.
+    if len(text) > SEARCH_TEXT_MAX:
+        text = text[: SEARCH_TEXT_MAX + 1].rsplit(" ", 1)[0][:SEARCH_TEXT_MAX]
+    return text
+
+
+SEARCH_TEXT_MAX = 1000  # directory.models.Actor.search_text
 
 
 def search(

@@ -38,11 +38,29 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _on_begin_pg(connection):  # pragma: no cover - driver hook
+            # The same guarantee as BEGIN IMMEDIATE on SQLite: write transactions run one
+            # at a time, so what they read (log heads, the newest seq) is still true when
+            # they write, and autoincrement cursors (inbox events) become visible in
+            # order: a reader never sees seq n+1 committed before seq n.  Released at
+            # commit or rollback; readers are not affected.
+            if connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+    return engine
+
+
+# pg_advisory_xact_lock key for write transactions (see ``writer``); arbitrary, fixed.
+WRITER_LOCK = 0x5A4D_0001
 
 
 def writer(engine: Engine) -> Engine:
-    """The same engine, for transactions that write (``BEGIN IMMEDIATE`` on SQLite)."""
+    """The same engine, for transactions that write: ``BEGIN IMMEDIATE`` on SQLite, a
+    transaction-scoped advisory lock on PostgreSQL; either way writers are serialised."""
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 

@@ -82,7 +82,10 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
     gp.page.goto(url)
     gp.page.locator(f"li#msg-{invitation['id']}[data-opened=true]").wait_for(timeout=30_000)
     gp.page.click(f"#answer-{invitation['id']} [data-testid=answer-coming]")
-    gp.page.wait_for_selector(f"#answer-{invitation['id']} .form-status:not(:empty)", timeout=30_000)
+    # Wait for the outcome, not for "Krypterer og sender …", which shows while it is sent.
+    gp.page.wait_for_function(
+        "sel => { const t = document.querySelector(sel)?.textContent || ''; return t !== '' && !t.includes('…'); }",
+        arg=f"#answer-{invitation['id']} .form-status", timeout=30_000)
     gp.shot("answered-meeting")
     answers = [m for m in lise_py.messages(case_id, thread) if m["kind"] == "meeting_response"]
     assert len(answers) == 1

@@ -16,6 +16,29 @@ def _forms(marker: str) -> dict[str, dict]:
     }
 
 
+def _stored_bytes(world) -> bytes:
+    """Every byte the database keeps on disk for the server's data."""
+    url = world.settings.database_url
+    if url.startswith("postgresql"):
+        # After a checkpoint: the database's relation files, the shared catalogue, and
+        # the write-ahead log.
+        from tests.support.postgres import cluster
+
+        return b"".join(path.read_bytes() for path in cluster().files_of(url))
+    # Make SQLite write the WAL into the main file too, then read every file it keeps.
+    with world.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+    db_path = url.split("///", 1)[1]
+    stored = b""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            with open(db_path + suffix, "rb") as f:
+                stored += f.read()
+        except FileNotFoundError:
+            pass
+    return stored
+
+
 def test_database_files_and_logs_hold_no_plaintext_or_private_keys(world, clients, caplog, capfd):
     caplog.set_level(logging.DEBUG)
     d = world.demo.actors
@@ -39,17 +62,7 @@ def test_database_files_and_logs_hold_no_plaintext_or_private_keys(world, client
     note = lise.send(case_id, thread, "note", {"category": "work_tasks", "text": f"Takk {markers[0]}-svar"})
     assert gp.read(note["id"]).form["text"].endswith("-svar")
 
-    # Make SQLite write the WAL into the main file too, then read every file it keeps.
-    with world.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
-    db_path = world.settings.database_url.split("///", 1)[1]
-    stored = b""
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            with open(db_path + suffix, "rb") as f:
-                stored += f.read()
-        except FileNotFoundError:
-            pass
+    stored = _stored_bytes(world)
     assert len(stored) > 50_000
     out, err = capfd.readouterr()
     logged = ("\n".join(r.getMessage() for r in caplog.records) + out + err).encode()

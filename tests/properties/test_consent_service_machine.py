@@ -27,6 +27,7 @@ from consent.types import Category, PartyKind, Purpose
 from directory import service as directory
 from directory.schemas import ActorCreate
 from directory.types import RelationKind, Role
+from tests.support.postgres import fresh_database_url
 from web.database import make_engine, migrate, writer
 
 CATEGORIES = [Category.FUNCTIONAL_ABILITY, Category.DIAGNOSIS, Category.WORK_TASKS]
@@ -35,7 +36,7 @@ PURPOSES = [Purpose.WORKPLACE_ADAPTATION, Purpose.DIALOGUE_MEETING]
 
 @cache
 def _engine():
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='samband-machine-')}/machine.db"
+    url = fresh_database_url(tempfile.mkdtemp(prefix="samband-machine-"), "machine.db")
     migrate(url)
     return writer(make_engine(url))
 

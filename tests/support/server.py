@@ -1,8 +1,9 @@
 """A real samband server on a loopback port, in a thread (after httpx's ``TestServer``).
 
-Each server gets its own directory with a fresh SQLite database built by the real
-migrations, its own keys, and settings pointing the OIDC issuer at itself, so nothing
-leaves the machine.
+Each server gets its own directory with a fresh database built by the real migrations
+(an SQLite file, or with ``SAMBAND_TEST_DB=postgresql`` a PostgreSQL database: see
+``tests/support/postgres.py``), its own keys, and settings pointing the OIDC issuer at
+itself, so nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from consent.config import ConsentConfig
+from tests.support.postgres import drop_database, fresh_database_url
 from web.app import create_app
 from web.database import make_engine, migrate
 from web.settings import Settings
@@ -39,7 +41,7 @@ def build_settings(directory: Path, port: int, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
         "public_url": f"http://127.0.0.1:{port}",
-        "database_url": f"sqlite:///{directory / 'samband.db'}",
+        "database_url": overrides.pop("database_url", None) or fresh_database_url(directory),
         "data_dir": directory,
         "session_secret": secrets.token_urlsafe(32),
         "ws_ping_seconds": 1.0,
@@ -82,3 +84,5 @@ def running_server(directory: Path, **overrides: Any) -> Iterator[LiveServer]:
         thread.join(timeout=STARTUP_TIMEOUT)
         engine.dispose()
         sock.close()
+        if "database_url" not in overrides:
+            drop_database(settings.database_url)

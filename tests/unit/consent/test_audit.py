@@ -12,16 +12,18 @@ from sqlmodel import Session
 from consent import audit
 from consent.audit import AuditTag
 from directory.columns import utcnow
+from tests.support.postgres import drop_database, fresh_database_url
 from web.database import make_engine, migrate, writer
 
 
 @pytest.fixture
 def engine(tmp_path):
-    url = f"sqlite:///{tmp_path}/log.db"
+    url = fresh_database_url(tmp_path, "log.db")
     migrate(url)
     engine = make_engine(url)
     yield writer(engine)
     engine.dispose()
+    drop_database(url)
 
 
 def _fill(engine, n: int) -> None:
