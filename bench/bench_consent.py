@@ -15,16 +15,13 @@ import argparse
 import cProfile
 import pstats
 import random
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
-from multiprocessing import get_context
 from pathlib import Path
-from time import perf_counter, perf_counter_ns
+from time import perf_counter_ns
 
 from sqlmodel import Session, col, select
 
-from bench.harness import Latency, peak_rss_mb, save, sqlite_size_mb, table, timed, use_mmap, warm_file_cache
+from bench.harness import Latency, peak_rss_mb, prepare_database, save, sqlite_size_mb, table, timed
 from consent.config import ConsentConfig
 from consent.policy import decide
 from consent.rules import load_rules
@@ -117,20 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     defaults = SMALL if args.small else FULL
     sizes = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in defaults.items()}
     name = ("consent-small" if args.small else "consent") + ("-mmap" if args.mmap_mib > 0 else "")
-    tmp = tempfile.TemporaryDirectory(prefix="samband-bench-")
-    path = args.db or Path(tmp.name) / "bench.db"
-    url = f"sqlite:///{path}"
-
-    generated = None
-    if not path.exists():
-        print(f"generating {sizes} into {path} ...", flush=True)
-        started = perf_counter()
-        with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
-            generated = pool.submit(_generate, url, sizes, args.seed).result()
-        print(f"generated in {perf_counter() - started:.1f} s", flush=True)
-    warm_file_cache(path)
-    engine = make_engine(url)
-    use_mmap(engine, args.mmap_mib)
+    engine, path, generated, tmp = prepare_database(args.db, _generate, sizes, args.seed, args.mmap_mib)
     at = generated["population"].reference_time if generated else REFERENCE_TIME
     service = ConsentService(ConsentConfig(), load_rules())
     warmup = 200

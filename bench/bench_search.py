@@ -17,16 +17,13 @@ import argparse
 import cProfile
 import pstats
 import random
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
-from multiprocessing import get_context
 from pathlib import Path
-from time import perf_counter, perf_counter_ns
+from time import perf_counter_ns
 
 from sqlmodel import Session, col, select
 
-from bench.harness import Latency, peak_rss_mb, save, sqlite_size_mb, table, use_mmap, warm_file_cache
+from bench.harness import Latency, peak_rss_mb, prepare_database, save, sqlite_size_mb, table
 from directory import service
 from directory.models import Actor
 from directory.synthetic import QUERY_KINDS, generate_population, sample_queries
@@ -69,19 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     actors = 20_000 if args.small else args.actors
     sizes = sizes_for(actors)
     name = ("search-small" if args.small else "search") + ("-mmap" if args.mmap_mib > 0 else "")
-    tmp = tempfile.TemporaryDirectory(prefix="samband-bench-")
-    path = args.db or Path(tmp.name) / "bench.db"
-    url = f"sqlite:///{path}"
-    summary = None
-    if not path.exists():
-        print(f"generating {sizes} into {path} ...", flush=True)
-        started = perf_counter()
-        with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
-            summary = pool.submit(_generate, url, sizes, args.seed).result()
-        print(f"generated in {perf_counter() - started:.1f} s", flush=True)
-    warm_file_cache(path)
-    engine = make_engine(url)
-    use_mmap(engine, args.mmap_mib)
+    engine, path, summary, tmp = prepare_database(args.db, _generate, sizes, args.seed, args.mmap_mib)
 
     with Session(engine, expire_on_commit=False) as session:
         viewers = [

@@ -136,3 +136,34 @@ def _jsonable(value: object) -> object:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def prepare_database(db: Path | None, generate: Callable, sizes: dict, seed: int, mmap_mib: int):
+    """The benchmark database: ``db`` if it exists, else generated (in a forked child,
+    so the generator's memory is not the benchmark's) into ``db`` or a temp dir.
+
+    Returns ``(engine, path, generated, tmp)``: ``generated`` is what ``generate(url,
+    sizes, seed)`` returned, or None for a reused database; ``tmp`` must be cleaned up
+    by the caller (it holds the file when no ``db`` was given).
+    """
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+    from time import perf_counter
+
+    from web.database import make_engine
+
+    tmp = tempfile.TemporaryDirectory(prefix="samband-bench-")
+    path = db or Path(tmp.name) / "bench.db"
+    url = f"sqlite:///{path}"
+    generated = None
+    if not path.exists():
+        print(f"generating {sizes} into {path} ...", flush=True)
+        started = perf_counter()
+        with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+            generated = pool.submit(generate, url, sizes, seed).result()
+        print(f"generated in {perf_counter() - started:.1f} s", flush=True)
+    warm_file_cache(path)
+    engine = make_engine(url)
+    use_mmap(engine, mmap_mib)
+    return engine, path, generated, tmp
