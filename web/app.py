@@ -17,8 +17,13 @@ from consent.rules import load_rules
 from consent.service import ConsentService
 from web import errors
 from web.csrf import CSRFMiddleware
+from web.nul_guard import NulGuardMiddleware
 from web.security import BaselineHeadersMiddleware
 from web.database import make_engine, writer
+from web.observability import api as operations
+from web.observability.metrics import Metrics
+from web.observability.readiness import Readiness
+from web.observability.requests import RequestContextMiddleware
 from web.settings import Settings
 
 log = logging.getLogger("samband.web")
@@ -27,6 +32,7 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(settings: Settings) -> FastAPI:
     from messaging.delivery import Delivery
+    from messaging.pg_fanout import PgFanout
     from messaging.realtime import Hub
     from web import api, auth, idp, pages, ws  # routers; imported here so settings come first
     from web.signing import load_or_create_log_signer
@@ -36,10 +42,17 @@ def create_app(settings: Settings) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.engine = engine
         app.state.write_engine = writer(engine)
-        app.state.consent = ConsentService(settings.consent, load_rules(settings.consent.rules_file))
+        app.state.consent = ConsentService(
+            settings.consent, load_rules(settings.consent.rules_file), on_decisions=app.state.metrics.count_decisions
+        )
         app.state.hub = Hub()
         app.state.delivery = Delivery(app.state.consent, notify=app.state.hub.publish)
         app.state.log_signer = load_or_create_log_signer(settings.consent.log_signing_key_file)
+        # Several nodes on one PostgreSQL: wake-ups travel between them by LISTEN/NOTIFY.
+        fanout = PgFanout(app.state.hub, settings.database_url) if engine.dialect.name == "postgresql" else None
+        app.state.fanout = fanout
+        if fanout is not None:
+            await fanout.start()
         heads = asyncio.create_task(api.sign_heads_periodically(app))
         try:
             yield
@@ -47,6 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
             heads.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heads
+            if fanout is not None:
+                await fanout.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -56,8 +71,12 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics(node_id=settings.node_id, version=app.version)
+    app.state.readiness = Readiness()  # knows the migration head /ready compares the database with
     errors.install(app)
-    # Outermost last: headers on everything; the session, then CSRF (which reads it).
+    # Outermost last: headers on everything; the session, then CSRF (which reads it);
+    # innermost, text with NUL is refused before any route (see web.nul_guard).
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(
         SessionMiddleware,
@@ -68,10 +87,13 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=auth.SESSION_MAX_AGE,
     )
     app.add_middleware(BaselineHeadersMiddleware)
+    # Outermost of all: a request id, an access-log line and metrics for everything below.
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     if settings.embedded_idp:
         app.include_router(idp.build_router(settings), prefix="/idp")
     app.include_router(auth.build_router(settings))
     app.include_router(api.router)
+    app.include_router(operations.router)
     app.include_router(pages.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -36,6 +36,7 @@ from starlette.requests import HTTPConnection, Request
 from directory import store as directory_store
 from directory.errors import SambandError
 from directory.models import Actor
+from web import errors
 from web.settings import Settings
 
 log = logging.getLogger("samband.auth")
@@ -284,7 +285,7 @@ def build_router(settings: Settings) -> APIRouter:
         request.session.clear()
         return RedirectResponse("/", status_code=303)
 
-    @router.get("/me", summary="Who am I signed in as")
+    @router.get("/me", summary="Who am I signed in as", responses=errors.responses(401))
     async def me(actor: Actor = Depends(current_actor)) -> dict[str, str]:
         return {"id": actor.id, "name": actor.name, "role": actor.role}
 

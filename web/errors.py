@@ -4,14 +4,52 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from directory.errors import SambandError
+from web.observability.logs import current_request_id
 
 log = logging.getLogger("samband.web")
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer has this shape, whatever its status."""
+
+    code: str = Field(description="stable and machine-readable, e.g. CASE_NOT_FOUND")
+    message: str = Field(description="what went wrong and what to do about it, written for a person")
+    problems: list[dict[str, Any]] | None = Field(
+        default=None, description="specifics: for INVALID_INPUT each field and what is wrong with it"
+    )
+
+
+_MEANINGS = {
+    401: "Not signed in: the access token is missing, expired or not valid",
+    403: "Signed in, but not yours to do (only the employee gives consent, say) or no consent for it",
+    404: "Not found, or not visible to you: the answer is the same either way",
+    409: "Conflicts with what is already there (already answered, already taking part, ...)",
+    410: "Gone: the sender recalled the message",
+    413: "The request body is too large",
+    422: "Invalid input: the message says what to change, `problems` which field and why",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the error answers a route can give, with their shape."""
+    return {status: {"model": ErrorPublic, "description": _MEANINGS[status]} for status in statuses}
+
+
+# Every operation that needs a signed-in caller can answer with these.
+SIGNED_IN = responses(401, 403, 404, 422)
+# Framework answers raised before any route runs, as {code, message}: a body that is not
+# UTF-8 (Starlette says 400) is invalid input like malformed JSON, which FastAPI answers 422.
+_HTTP_CODES = {400: (422, "INVALID_INPUT"), 404: (404, "NOT_FOUND"), 405: (405, "METHOD_NOT_ALLOWED")}
 
 
 def _field(loc: tuple) -> str:
@@ -26,6 +64,14 @@ def install(app: FastAPI) -> None:
             body["problems"] = exc.details
         return JSONResponse(body, status_code=exc.status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status, code = _HTTP_CODES.get(exc.status_code, (exc.status_code, "HTTP_ERROR"))
+        message = str(exc.detail)
+        if exc.status_code == 400:
+            message = "the request body could not be read: send JSON encoded as UTF-8"
+        return JSONResponse({"code": code, "message": message}, status_code=status, headers=exc.headers)
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
@@ -38,12 +84,25 @@ def install(app: FastAPI) -> None:
             {"code": "INVALID_INPUT", "message": summary, "problems": problems}, status_code=422
         )
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_away(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database is restarting or unreachable: nothing was committed, so the
+        # client may safely send the same request again (message ids make it idempotent).
+        log.warning("database unavailable (%s)", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        return JSONResponse(
+            {"code": "UNAVAILABLE", "message": "the database is briefly unavailable; nothing was saved, try again in a moment"},
+            status_code=503, headers={"Retry-After": "1"},
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        request_id = uuid.uuid4().hex
+        # This handler runs outside every middleware (Starlette's ServerErrorMiddleware),
+        # so it sets the X-Request-ID header itself, with the id the request carried.
+        request_id = current_request_id() or uuid.uuid4().hex
         # Only the type and request id: an exception's text may carry personal data.
-        log.error("unexpected error %s request_id=%s", type(exc).__name__, request_id, exc_info=exc)
+        log.error("unexpected error %s", type(exc).__name__, exc_info=exc, extra={"request_id": request_id})
         return JSONResponse(
             {"code": "INTERNAL_ERROR", "message": f"something went wrong (request id {request_id})"},
-            status_code=500,
+            status_code=500, headers={"X-Request-ID": request_id},
         )

@@ -5,10 +5,12 @@ Nested sections use ``__``: ``SAMBAND_CONSENT__LOG_SIGNING_KEY_FILE=/secrets/log
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consent.config import ConsentConfig
@@ -37,6 +39,13 @@ class Settings(BaseSettings):
     demo_password: SecretStr = SecretStr("demo")
     # Idle websockets get a ping this often (keeps proxies from closing them).
     ws_ping_seconds: float = 20.0
+    # Logs: "text" for people at a terminal, "json" (one object a line) for a log pipeline.
+    log_format: Literal["text", "json"] = "text"
+    # Names this process in logs and metrics; a pod name is a good choice.
+    node_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    # When set, /metrics wants "Authorization: Bearer <token>"; unset, it is open (scrape
+    # it on the pod network; the ingress does not route it).
+    metrics_token: SecretStr | None = None
     oidc: OidcConfig = OidcConfig()
     consent: ConsentConfig = ConsentConfig()
 

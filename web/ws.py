@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from directory.errors import SambandError
@@ -31,12 +33,22 @@ from directory.models import Actor
 from web.auth import current_actor
 from web.csrf import origin_allowed
 
+log = logging.getLogger("samband.ws")
 router = APIRouter()
 BATCH = 100
+# Cursors are inbox_event.seq values, a 32-bit INTEGER column: PostgreSQL refuses to
+# compare it with anything larger, so such a cursor is refused here like a malformed one.
+CURSOR_MAX = 2**31 - 1
+RETRY_FIRST, RETRY_MAX = 0.2, 5.0  # seconds between pulls while the database is away
 
 
 def _pending(app, me: Actor, cursor: int) -> list[tuple[int, dict | None]]:
     delivery = app.state.delivery
+    # Most pulls (pings, wake-ups for another device) find nothing: look first without
+    # the writers' lock, take it only to deliver (a push is logged and marks a receipt).
+    with Session(app.state.engine) as session:
+        if not delivery.events_after(session, me, cursor, 1):
+            return []
     with Session(app.state.write_engine, expire_on_commit=False) as session:
         events = delivery.events_after(session, me, cursor, BATCH)
         return [(event.seq, delivery.push_payload(session, me, event)) for event in events]
@@ -57,10 +69,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
         hello = await asyncio.wait_for(websocket.receive_json(), timeout=10)
-        cursor = int(hello.get("cursor", 0)) if hello.get("type") == "resume" else -1
-    except (TimeoutError, ValueError, TypeError, WebSocketDisconnect):
+        cursor = int(hello.get("cursor", 0)) if isinstance(hello, dict) and hello.get("type") == "resume" else -1
+    except (TimeoutError, ValueError, TypeError, OverflowError, WebSocketDisconnect):
         cursor = -1
-    if cursor < 0:
+    if not 0 <= cursor <= CURSOR_MAX:
         with contextlib.suppress(Exception):
             await websocket.close(code=4400, reason='first send {"type": "resume", "cursor": <int>}')
         return
@@ -77,13 +89,26 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             closed.set()
 
     receiver = asyncio.create_task(receive())
+    metrics = app.state.metrics
+    metrics.websocket_connections.inc()
     try:
         await websocket.send_json({"type": "ready", "cursor": cursor})
+        retry = RETRY_FIRST
         while not closed.is_set():
-            batch = await asyncio.to_thread(_pending, app, me, cursor)
+            try:
+                batch = await asyncio.to_thread(_pending, app, me, cursor)
+            except DBAPIError as exc:
+                # The database is away (restarting, failing over): keep the client
+                # connected and try again; its cursor still says where we were.
+                log.warning("websocket pull failed (%s); retrying in %.1f s", type(exc).__name__, retry)
+                await _wait(subscription, closed, retry)
+                retry = min(retry * 2, RETRY_MAX)
+                continue
+            retry = RETRY_FIRST
             for seq, payload in batch:
                 if payload is not None:
                     await websocket.send_json(payload)
+                    metrics.websocket_pushes.inc()
                 cursor = seq
             if len(batch) == BATCH:
                 continue
@@ -93,6 +118,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        metrics.websocket_connections.dec()
         subscription.close()
         receiver.cancel()
 
