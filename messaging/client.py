@@ -12,10 +12,11 @@ sealed envelopes, and hands back sealed views that this client opens.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,6 +30,7 @@ from messaging.envelope.wire import parse_view
 from messaging.keys import Identity, b64
 
 SUPPORTED_KEMS = (envelope.KEM_XWING, envelope.KEM_X25519)  # the suites this client seals to
+RECONNECT_FIRST, RECONNECT_MAX = 0.1, 5.0  # seconds between websocket reconnection attempts
 
 
 class ClientError(Exception):
@@ -245,22 +247,49 @@ class SambandClient:
 
     # --- realtime -----------------------------------------------------------------------
 
-    async def watch(self, cursor: int = 0) -> AsyncIterator[dict]:
+    async def watch(self, cursor: int = 0, *, reconnect: bool = False,
+                    also: Sequence[str] = ()) -> AsyncIterator[dict]:
         """Events from ``cursor`` on, forever: resume with the last ``seq`` you saw.
 
-        Message events carry ``message`` (a ``ReadMessage``) opened on the fly.
+        Message events carry ``message`` (a ``ReadMessage``) opened on the fly.  With
+        ``reconnect=True`` a lost connection (the node died, the database restarted, a
+        proxy dropped it) is re-opened — to this client's server or, in turn, to the
+        other nodes' base URLs in ``also`` — and resumes from the last event seen, so
+        nothing is missed and nothing repeats.  Each (re)connection yields a ``ready``
+        event carrying the ``node`` it went to.  A refusal (bad token, 44xx close) is
+        never retried.
         """
-        url = self.base_url.replace("http://", "ws://").replace("https://", "wss://") + "/ws"
-        async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {self.token}"}) as ws:
-            await ws.send(json.dumps({"type": "resume", "cursor": cursor}))
-            while True:
-                event = json.loads(await ws.recv())
-                if event["type"] == "message":
-                    view = _unb64(event["view"])
-                    if parse_view(view).key_id != self._own_key_ids()[0]:
-                        view = self.fetch_view(event["message_id"])  # pushed for another device of ours
-                    event["message"] = self.open(view)
-                yield event
+        nodes = [self.base_url, *(u.rstrip("/") for u in also)]
+        attempt, delay = 0, RECONNECT_FIRST
+        while True:
+            node = nodes[attempt % len(nodes)]
+            url = node.replace("http://", "ws://").replace("https://", "wss://") + "/ws"
+            try:
+                async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {self.token}"},
+                                              open_timeout=10) as ws:
+                    await ws.send(json.dumps({"type": "resume", "cursor": cursor}))
+                    while True:
+                        event = json.loads(await ws.recv())
+                        if event["type"] == "ready":
+                            event["node"] = node
+                            delay = RECONNECT_FIRST
+                        if event["type"] == "message":
+                            view = _unb64(event["view"])
+                            if parse_view(view).key_id != self._own_key_ids()[0]:
+                                view = self.fetch_view(event["message_id"])  # pushed for another device of ours
+                            event["message"] = self.open(view)
+                        cursor = event.get("seq", cursor)
+                        yield event
+            except websockets.ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd else None
+                if not reconnect or (code is not None and 4400 <= code < 4500):
+                    raise
+            except (OSError, TimeoutError, websockets.InvalidStatus, websockets.InvalidHandshake):
+                if not reconnect:
+                    raise
+            attempt += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX)
 
 
 def _usable_keys(keys: list[dict]) -> list[dict]:

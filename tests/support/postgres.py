@@ -49,13 +49,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class Cluster:
-    """One PostgreSQL server for the whole run."""
+# Server settings for a test run: nothing needs to survive a crash of the machine.
+TEST_SETTINGS = {
+    "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "300",
+    "shared_buffers": "128MB", "timezone": "UTC",
+}
 
-    def __init__(self) -> None:
+
+class Cluster:
+    """One PostgreSQL server: for the whole test run, or for a benchmark (``bench/``).
+
+    Args:
+        directory: where the cluster lives; by default a new temporary directory,
+            removed by ``stop``.  A given directory is kept, and a cluster already in
+            it (``data/``) is started again rather than made anew.
+        settings: server settings (``-c name=value``) replacing or adding to
+            ``TEST_SETTINGS``.
+    """
+
+    def __init__(self, directory: Path | None = None, settings: dict[str, str] | None = None) -> None:
         self.bin = postgres_bin()
-        self.directory = Path(tempfile.mkdtemp(prefix="samband-pg-"))
+        self.keep = directory is not None
+        # Absolute: the server's commands run with this directory as their working directory.
+        self.directory = Path(directory).resolve() if directory else Path(tempfile.mkdtemp(prefix="samband-pg-"))
+        self.directory.mkdir(parents=True, exist_ok=True)
         self.data = self.directory / "data"
+        self.settings = TEST_SETTINGS | (settings or {})
         self.port = _free_port()
         self.as_user: str | None = None
         if os.geteuid() == 0:
@@ -75,21 +94,39 @@ class Cluster:
             raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
 
     def start(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "-A", "trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        if not (self.data / "PG_VERSION").exists():
+            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "-A", "trust",
+                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         options = " ".join([
             "-c listen_addresses=127.0.0.1", f"-c port={self.port}", f"-c unix_socket_directories={self.directory}",
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300",
-            "-c shared_buffers=128MB", "-c timezone=UTC",
+            *(f"-c {name}={value}" for name, value in self.settings.items()),
         ])
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
 
+    def restart(self, mode: str = "fast") -> None:
+        """``pg_ctl restart``: every open connection is cut, the server comes back with
+        the same options on the same port."""
+        # With -l, as at start: otherwise the new server holds our output pipes open.
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "server.log"),
+                  "-m", mode, "-w", "-t", "60", "restart")
+
     def stop(self) -> None:
+        """Stop the server; a kept cluster is shut down cleanly, a temporary one
+        immediately and removed."""
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            mode = "fast" if self.keep else "immediate"
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "120", "stop")
         finally:
-            shutil.rmtree(self.directory, ignore_errors=True)
+            if not self.keep:
+                shutil.rmtree(self.directory, ignore_errors=True)
+
+    def version(self) -> str:
+        return self.admin("SHOW server_version")[0][0]
+
+    def pid(self) -> int:
+        """The postmaster's process id."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"

@@ -35,6 +35,7 @@ class LiveServer:
     base_url: str
     settings: Settings
     engine: Engine  # on the server's database, for arranging test data
+    port: int = 0  # where it listens (base_url is the public URL, which a test may point elsewhere)
 
 
 def build_settings(directory: Path, port: int, **overrides: Any) -> Settings:
@@ -62,6 +63,10 @@ def running_server(directory: Path, **overrides: Any) -> Iterator[LiveServer]:
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit it: without it a response's headers and body go out
+    # as two segments and the body waits ~40 ms for the client's delayed ACK (Nagle).
+    # ``samband serve`` lets uvicorn bind, which does not have the problem.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     settings = build_settings(directory, port, **overrides)
@@ -78,7 +83,7 @@ def running_server(directory: Path, **overrides: Any) -> Iterator[LiveServer]:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the test server did not start within {STARTUP_TIMEOUT} s")
             time.sleep(0.01)
-        yield LiveServer(base_url=settings.public_url, settings=settings, engine=engine)
+        yield LiveServer(base_url=settings.public_url, settings=settings, engine=engine, port=port)
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_TIMEOUT)

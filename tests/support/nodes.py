@@ -1,0 +1,101 @@
+"""A second (third, ...) samband node as a real OS process, for the multi-node and
+fault tests: it can be killed with SIGKILL mid-request, which a thread cannot.
+
+The node shares everything a deployment shares between nodes — the PostgreSQL
+database, the session secret, the consent log's signing key — and trusts the first
+node's embedded identity provider as its OIDC issuer, the way every node of a real
+deployment trusts the one external IdP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 30.0
+
+
+@dataclass
+class Node:
+    base_url: str
+    process: subprocess.Popen
+    log_file: Path
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no lifespan, connections just drop."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def node_environment(first: LiveServer, port: int, **extra: str) -> dict[str, str]:
+    settings = first.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMBAND_")}
+    env.update({
+        "SAMBAND_ENVIRONMENT": "test",
+        "SAMBAND_DATABASE_URL": settings.database_url,
+        "SAMBAND_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "SAMBAND_DATA_DIR": str(settings.data_dir),
+        "SAMBAND_SESSION_SECRET": settings.session_secret.get_secret_value(),
+        "SAMBAND_OIDC__ISSUER": settings.issuer,
+        "SAMBAND_CONSENT__LOG_SIGNING_KEY_FILE": str(settings.consent.log_signing_key_file),
+        "SAMBAND_CONSENT__HEAD_SIGNING_INTERVAL_SECONDS": str(settings.consent.head_signing_interval_seconds),
+        "SAMBAND_WS_PING_SECONDS": str(settings.ws_ping_seconds),
+    })
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def node_process(first: LiveServer, directory: Path, **extra: str) -> Iterator[Node]:
+    """Start ``samband serve`` as another node beside ``first``; stop it on exit
+    (unless the test killed it already)."""
+    port = _free_port()
+    log_file = directory / f"node-{port}.log"
+    with open(log_file, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=node_environment(first, port, **extra), stdout=out, stderr=subprocess.STDOUT,
+        )
+    node = Node(f"http://127.0.0.1:{port}", process, log_file)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the node exited with {process.returncode}:\n{node.log()}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{node.base_url}/health", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the node did not start within {STARTUP_TIMEOUT} s:\n{node.log()}")
+            time.sleep(0.1)
+        yield node
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
