@@ -164,10 +164,16 @@ def latest_signed_head(session: Session) -> LogHead | None:
     return session.exec(select(LogHead).order_by(col(LogHead.seq).desc()).limit(1)).first()
 
 
+# ``seq`` is a 32-bit INTEGER column, and PostgreSQL refuses to compare it with a number
+# outside that range (SQLite does not mind).  No entry can lie beyond it, so a larger
+# "before" bounds nothing and a negative one excludes everything.
+_SEQ_MAX = 2**31 - 1
+
+
 def entries_about(session: Session, subject_id: str, *, limit: int = 200, before_seq: int | None = None) -> list[DisclosureLogEntry]:
     query = select(DisclosureLogEntry).where(DisclosureLogEntry.subject_id == subject_id)
     if before_seq is not None:
-        query = query.where(DisclosureLogEntry.seq < before_seq)
+        query = query.where(DisclosureLogEntry.seq < min(max(before_seq, 0), _SEQ_MAX))
     return list(session.exec(query.order_by(col(DisclosureLogEntry.seq).desc()).limit(limit)).all())
 
 

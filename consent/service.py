@@ -8,6 +8,7 @@ caller so the disclosure and its log entry commit together or not at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -119,11 +120,16 @@ def grant_status(grant: Grant, at: datetime) -> str:
 
 
 class ConsentService:
-    """Constructed once per app with its config section and the statutory rule set."""
+    """Constructed once per app with its config section and the statutory rule set.
+    ``on_decisions(decisions)`` hears every decision ``authorize_many`` makes (metrics)."""
 
-    def __init__(self, config: ConsentConfig, rules: tuple[StatutoryRule, ...]):
+    def __init__(
+        self, config: ConsentConfig, rules: tuple[StatutoryRule, ...],
+        on_decisions: Callable[[Sequence[Decision]], None] = lambda decisions: None,
+    ):
         self.config = config
         self.rules = rules
+        self.on_decisions = on_decisions
 
     # --- state ------------------------------------------------------------------------
 
@@ -134,13 +140,21 @@ class ConsentService:
         if actor.role != Role.EMPLOYEE.value:
             raise NotTheSubject("only the sick-listed employee can give, withdraw or limit consent")
 
-    def _check_party(self, session: Session, party: PartyIn, where: str) -> None:
+    def _check_party(self, session: Session, viewer: Actor, party: PartyIn, where: str) -> None:
         if party.kind is PartyKind.PERSON:
-            if directory_store.get_actor(session=session, actor_id=party.id) is None:
-                raise ActorNotFound(f"{where}: no actor with id {party.id}")
+            self._require_visible_person(session, viewer, party.id, where)
         elif party.kind is PartyKind.ORGANISATION:
             if directory_store.get_organisation(session=session, organisation_id=party.id) is None:
                 raise OrganisationNotFound(f"{where}: no organisation with id {party.id}")
+
+    @staticmethod
+    def _require_visible_person(session: Session, viewer: Actor, actor_id: str, where: str) -> Actor:
+        # One answer for "no such person" and "an employee you are not related to": naming
+        # someone in a consent must not confirm that they exist, nor answer with their name.
+        actor = directory_store.get_actor(session=session, actor_id=actor_id)
+        if actor is None or not directory.can_see_actor(session, viewer, actor):
+            raise ActorNotFound(f"{where}: no actor with id {actor_id}")
+        return actor
 
     def _record(self, session: Session, subject: Actor, kind: str, target_id: str, payload: dict, at: datetime) -> None:
         session.add(
@@ -178,9 +192,9 @@ class ConsentService:
             raise InvalidConsent(
                 f"a consent can last at most {MAX_GRANT_DAYS} days; give a new one when it runs out"
             )
-        self._check_party(session, data.recipient, "recipient")
+        self._check_party(session, subject, data.recipient, "recipient")
         if data.discloser is not None:
-            self._check_party(session, data.discloser, "discloser")
+            self._check_party(session, subject, data.discloser, "discloser")
         if data.recipient.kind is PartyKind.PERSON and data.recipient.id == subject.id:
             raise InvalidConsent("you do not need consent to see your own information")
         grant_id = new_id()
@@ -240,8 +254,7 @@ class ConsentService:
         now = now or utcnow()
         if data.actor_id == subject.id:
             raise InvalidConsent("you cannot exclude yourself")
-        if directory_store.get_actor(session=session, actor_id=data.actor_id) is None:
-            raise ActorNotFound(f"no actor with id {data.actor_id}")
+        self._require_visible_person(session, subject, data.actor_id, "actor_id")
         exclusion_id = new_id()
         categories = sorted(c.value for c in set(data.categories))
         self._record(session, subject, EventKind.EXCLUDED, exclusion_id, {"actor_id": data.actor_id, "categories": categories}, now)
@@ -286,7 +299,7 @@ class ConsentService:
         subject = self.require_visible_subject(session, requester, data.subject_id)
         if requester.id == subject.id:
             raise InvalidConsent("you cannot ask yourself for consent; give it directly")
-        self._check_party(session, data.grant.recipient, "grant.recipient")
+        self._check_party(session, requester, data.grant.recipient, "grant.recipient")
         row = ConsentRequestRow(
             subject_id=subject.id,
             requester_id=requester.id,
@@ -474,6 +487,7 @@ class ConsentService:
         """
         at = at or utcnow()
         decisions = self.decide_many(session, subject_id=subject_id, sender=sender, flows=flows, case_id=case_id, at=at)
+        self.on_decisions(decisions)
         refused = all_or_nothing and any(not d.permitted for d in decisions)
         rows, logged = [], []
         for flow, decision in zip(flows, decisions):

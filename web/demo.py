@@ -65,6 +65,8 @@ ORGS = {
     "dps": OrganisationCreate(kind=OrganisationKind.DISTRICT_PSYCHIATRIC_CENTRE, name="Fjellsiden DPS", her_id="8100456", place="Bergen"),
     "ortopedi": OrganisationCreate(kind=OrganisationKind.HOSPITAL_CLINIC, name="Vestkysten sykehus, ortopedisk poliklinikk", her_id="8100789", place="Bergen"),
     "rehab": OrganisationCreate(kind=OrganisationKind.REHABILITATION_PROGRAMME, name="Raskere tilbake Vestland", her_id="8100999", place="Os"),
+    "madla": OrganisationCreate(kind=OrganisationKind.GP_OFFICE, name="Madla Legesenter", her_id="8100321", place="Stavanger"),
+    "navstavanger": OrganisationCreate(kind=OrganisationKind.NAV_UNIT, name="NAV Stavanger", nav_unit_number="1103", place="Stavanger"),
 }
 
 # username: (name, role, title, org key, extra fields, gets keys)
@@ -85,6 +87,10 @@ PEOPLE: dict[str, tuple[str, Role, str, str, dict, bool]] = {
     "aas": ("Geir Aas", Role.NEAREST_MANAGER, "Prosjektleder", "vestbygg", {}, True),
     "nina": ("Nina Vik", Role.EMPLOYEE, "Lagerarbeider", "havbris", {"national_id": synthetic_national_id(23, 6, 1990, 118)}, False),
     "rask": ("Tom Rask", Role.NEAREST_MANAGER, "Lagersjef", "havbris", {}, True),
+    # A GP and a NAV adviser in another town, in none of these cases: whom the directory
+    # shows and a case must not (tests/integration/test_authorization_matrix.py).
+    "berge": ("Lars Berge", Role.GP, "Fastlege, spesialist i allmennmedisin", "madla", {"hpr_number": "7890123"}, True),
+    "tangen": ("Siri Tangen", Role.NAV_ADVISER, "Veileder sykefravær", "navstavanger", {}, True),
 }
 
 RELATIONS = [

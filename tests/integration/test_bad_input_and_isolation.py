@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import text
+
+from tests.support.tokens import portal_login
 
 TABLES = ("consent_event", "consent_request", "nav_request", "disclosure_log", "public_key")
 
@@ -136,3 +139,63 @@ def test_nav_request_only_from_nav(world):
     gp = world.person("solberg")
     r = gp.post("/consent/nav-requests", json={"subject_id": world.demo.actors["hansen"], "addressee_id": gp.actor_id, "categories": ["diagnosis"]})
     assert r.status_code == 403 and "only NAV" in r.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "where"),
+    [
+        ("GET", "/cases/{case}%00", None, "the path"),
+        ("GET", "/directory/search?q=lege%00", None, "the query string"),
+        ("POST", "/cases/{case}/participants", {"actor_id": "{kari}", "reason": "HR\u0000 hjelper"}, "the body"),
+    ],
+)
+def test_text_with_nul_is_refused_alike_on_every_database(world, method, path, body, where):
+    # PostgreSQL cannot hold U+0000 in text: this was a 500 there (and a stored NUL on SQLite).
+    hansen = world.person("hansen")
+    ids = {"case": world.demo.cases["hansen"], "kari": world.demo.actors["kari"]}
+    before = _counts(world)
+    body = None if body is None else {k: v.format(**ids) for k, v in body.items()}
+    response = hansen.http.request(method, path.format(**ids), json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "INVALID_INPUT" and where in response.json()["message"]
+    assert "NUL" in response.json()["message"]
+    assert _counts(world) == before
+
+
+def test_a_body_that_is_not_utf8_is_invalid_input_in_the_usual_shape(world):
+    response = world.person("hansen").post(
+        "/consent/grants", content=b'{"categories": "\xff"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text  # was 400 {"detail": ...}, unlike every other error
+    assert response.json()["code"] == "INVALID_INPUT" and "UTF-8" in response.json()["message"]
+
+
+def test_the_log_from_before_a_number_past_any_entry_is_the_whole_log(world):
+    # The log's seq is a 32-bit column: PostgreSQL refused the comparison, a 500 there.
+    hansen = world.person("hansen")
+    everything = hansen.ok(hansen.get("/consent/log"))["entries"]
+    assert hansen.ok(hansen.get("/consent/log", params={"before": 12728151367}))["entries"] == everything
+    with httpx.Client(base_url=world.base_url, timeout=30) as browser:
+        assert portal_login(browser, world.base_url, "hansen").status_code == 303
+        assert browser.get("/portal/log", params={"before": 12728151367}).status_code == 200
+
+
+@pytest.mark.parametrize("route", ["/consent/exclusions", "/consent/grants"])
+def test_an_employee_cannot_learn_of_another_employee_by_naming_them_in_a_consent(world, route):
+    # Naming Hansen in Nina's exclusion or grant answered 201 with "Per Hansen": that he
+    # exists, and his name, to someone with no relation to him.
+    nina, hansen_id, missing_id = world.person("nina"), world.demo.actors["hansen"], "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+
+    def body(actor_id):
+        if route == "/consent/exclusions":
+            return {"actor_id": actor_id}
+        return _grant_body(world, recipient={"kind": "person", "id": actor_id})
+
+    before = _counts(world)
+    real, fake = nina.post(route, json=body(hansen_id)), nina.post(route, json=body(missing_id))
+    assert real.status_code == fake.status_code == 404, real.text
+    assert real.json()["code"] == fake.json()["code"] == "ACTOR_NOT_FOUND"
+    assert real.json()["message"].replace(hansen_id, "X") == fake.json()["message"].replace(missing_id, "X")
+    assert "Hansen" not in real.text
+    assert _counts(world) == before
+    # A professional, whom everyone may find in the directory, can be named as before.
+    assert nina.post(route, json=body(world.demo.actors["rask"])).status_code == 201

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-PUBLIC = {"/health", "/consent/categories", "/consent/purposes", "/consent/rules", "/message-kinds"}
+PUBLIC = {"/health", "/ready", "/metrics", "/consent/categories", "/consent/purposes", "/consent/rules", "/message-kinds"}
 
 
 def test_openapi_lists_the_api_and_docs_render(server):

@@ -134,3 +134,23 @@ def test_websocket_refuses_strangers_and_bad_hello(world):
             assert closed.value.rcvd.code == 4400
 
     run(scenario())
+
+
+@pytest.mark.parametrize("hello", [
+    '{"type": "resume", "cursor": 12728151367}',  # past the 32-bit seq column: PostgreSQL refused the query
+    '{"type": "resume", "cursor": Infinity}',  # int(inf) raised OverflowError, uncaught
+    '["resume", 0]',  # not an object: .get raised AttributeError, uncaught
+    '{"type": "resume", "cursor": -1}',
+])
+def test_websocket_refuses_a_cursor_it_never_handed_out(world, hello):
+    url = world.base_url.replace("http://", "ws://") + "/ws"
+    token = world.person("lise").http.headers["Authorization"]
+
+    async def scenario():
+        async with websockets.connect(url, additional_headers={"Authorization": token}) as ws:
+            await ws.send(hello)
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd.code == 4400
+
+    run(scenario())

@@ -11,13 +11,17 @@ from sqlmodel import Session
 
 from consent import audit
 from web.api import cases, consent, directory, log, threads
+from web.errors import SIGNED_IN
 
 router = APIRouter()
-router.include_router(directory.router)
-router.include_router(consent.router)
-router.include_router(cases.router)
-router.include_router(log.router)
-router.include_router(threads.router)
+router.include_router(consent.public)
+router.include_router(threads.public)
+# Everything else needs a signed-in caller; its error answers are declared once here.
+router.include_router(directory.router, responses=SIGNED_IN)
+router.include_router(consent.router, responses=SIGNED_IN)
+router.include_router(cases.router, responses=SIGNED_IN)
+router.include_router(log.router, responses=SIGNED_IN)
+router.include_router(threads.router, responses=SIGNED_IN)
 
 _log = logging.getLogger("samband.web")
 

@@ -23,6 +23,7 @@ from messaging.schemas import (
     ParticipantPublic,
 )
 from web.deps import CurrentActor, SessionDep
+from web.errors import responses
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -68,7 +69,8 @@ def get_case(case_id: str, session: SessionDep, me: CurrentActor) -> CaseDetail:
     return _detail(session, service.require_case(session, me, case_id))
 
 
-@router.post("/{case_id}/participants", response_model=ParticipantPublic, status_code=201, summary="Add someone, by relation, with a reason")
+@router.post("/{case_id}/participants", response_model=ParticipantPublic, status_code=201, summary="Add someone, by relation, with a reason",
+             responses=responses(409))
 def add_participant(case_id: str, data: ParticipantCreate, session: SessionDep, me: CurrentActor) -> ParticipantPublic:
     row = service.add_participant(session, me, case_id, data.actor_id, data.reason)
     return next(p for p in _participants(session, case_id) if p.actor_id == row.actor_id)

@@ -34,8 +34,10 @@ from directory.columns import utcnow
 from directory.models import Actor
 from messaging import cases
 from web.deps import CurrentActor, SessionDep
+from web.errors import responses
 
 router = APIRouter(prefix="/consent", tags=["consent"])
+public = APIRouter(prefix="/consent", tags=["consent"])  # reference lists; no sign-in
 
 
 def _consent(request: Request) -> ConsentService:
@@ -79,17 +81,17 @@ def _check_own_case(session: Session, me: Actor, case_id: str | None, subject_id
         raise cases.CaseNotFound(f"no case {case_id} of this person that you take part in")
 
 
-@router.get("/categories", summary="The eight information categories")
+@public.get("/categories", summary="The eight information categories")
 def categories() -> list[dict]:
     return [{"code": c.value, "nb": nb, "en": en} for c, (nb, en) in CATEGORY_LABELS.items()]
 
 
-@router.get("/purposes", summary="The purposes consent can be given for")
+@public.get("/purposes", summary="The purposes consent can be given for")
 def purposes() -> list[dict]:
     return [{"code": p.value, "nb": nb, "en": en} for p, (nb, en) in PURPOSE_LABELS.items()]
 
 
-@router.get("/rules", summary="Statutory bases that apply without consent (versioned)")
+@public.get("/rules", summary="Statutory bases that apply without consent (versioned)")
 def rules(request: Request) -> list[dict]:
     return [
         {
@@ -183,7 +185,8 @@ def list_requests(session: SessionDep, me: CurrentActor) -> list[ConsentRequestP
     return [_request_public(session, r) for r in rows]
 
 
-@router.post("/requests/{request_id}/answer", response_model=ConsentRequestPublic, summary="Accept or decline a request")
+@router.post("/requests/{request_id}/answer", response_model=ConsentRequestPublic, summary="Accept or decline a request",
+             responses=responses(409))
 def answer_request(request_id: str, data: ConsentRequestAnswer, request: Request, session: SessionDep, me: CurrentActor) -> ConsentRequestPublic:
     return _request_public(session, _consent(request).answer_request(session, me, request_id, data.accept))
 

@@ -20,6 +20,7 @@ from directory.schemas import (
     RelationPublic,
 )
 from web.deps import CurrentActor, SessionDep
+from web.errors import responses
 
 router = APIRouter(prefix="/directory", tags=["directory"])
 
@@ -66,7 +67,8 @@ def actor_keys(actor_id: str, session: SessionDep, me: CurrentActor, include_rev
     return [KeyPublic.model_validate(k, from_attributes=True) for k in rows]
 
 
-@router.post("/me/keys", response_model=KeyPublic, status_code=201, summary="Publish one of your public keys")
+@router.post("/me/keys", response_model=KeyPublic, status_code=201, summary="Publish one of your public keys",
+             responses=responses(409))
 def publish_key(data: KeyCreate, session: SessionDep, me: CurrentActor) -> KeyPublic:
     return KeyPublic.model_validate(service.publish_key(session, me.id, data), from_attributes=True)
 
@@ -87,7 +89,7 @@ def _small_body(request: Request) -> None:
 
 
 @router.put("/me/key-backup", response_model=KeyBackupPublic, summary="Store your passphrase-wrapped key backup",
-            dependencies=[Depends(_small_body)])
+            dependencies=[Depends(_small_body)], responses=responses(413))
 def put_key_backup(data: KeyBackupIn, session: SessionDep, me: CurrentActor) -> KeyBackupPublic:
     """The browser wraps the private keys with a key derived from the passphrase before
     they leave the device; the server stores the result and cannot open it."""

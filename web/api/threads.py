@@ -7,12 +7,15 @@ import binascii
 
 from fastapi import APIRouter, Request, Response
 
+from directory.errors import SambandError
 from messaging import threads
 from messaging.delivery import Delivery, InvalidEnvelope
 from messaging.schemas import KeyRequest, MessageCreate, ThreadCreate, ThreadPublic
 from web.deps import CurrentActor, SessionDep, WriteSessionDep
+from web.errors import responses
 
 router = APIRouter(tags=["messages"])
+public = APIRouter(tags=["messages"])  # the catalogue; no sign-in
 
 
 def _delivery(request: Request) -> Delivery:
@@ -51,25 +54,36 @@ def list_messages(case_id: str, thread_id: str, request: Request, session: Sessi
     return _delivery(request).messages_in_thread(session, me, case_id, thread_id)
 
 
-@router.post("/cases/{case_id}/threads/{thread_id}/messages", status_code=201, summary="Send a sealed message")
-def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, session: SessionDep, me: CurrentActor) -> dict:
+def _envelope_bytes(data: MessageCreate) -> bytes:
     try:
-        raw = base64.urlsafe_b64decode(data.envelope + "=" * (-len(data.envelope) % 4))
+        return base64.urlsafe_b64decode(data.envelope + "=" * (-len(data.envelope) % 4))
     except (binascii.Error, ValueError):
         raise InvalidEnvelope("envelope must be base64url") from None
-    message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes)
+
+
+@router.post("/cases/{case_id}/threads/{thread_id}/messages", status_code=201, summary="Send a sealed message",
+             responses=responses(409))
+def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, session: SessionDep, me: CurrentActor) -> dict:
+    metrics = request.app.state.metrics
+    try:
+        raw = _envelope_bytes(data)
+        message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes)
+    except SambandError as exc:
+        metrics.messages_rejected.labels(reason=exc.code).inc()
+        raise
+    metrics.messages_accepted.inc()
     return {"id": message.id, "accepted_at": message.accepted_at, "purpose": message.purpose}
 
 
 @router.get("/messages/{message_id}/view", summary="Your view of a message (sealed; your client opens it)",
-            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}, **responses(410)})
 def view(message_id: str, request: Request, session: WriteSessionDep, me: CurrentActor, key_id: str | None = None) -> Response:
     _message, data, withheld = _delivery(request).view(session, me, message_id, key_id=key_id)
     headers = {"X-Withheld-Sections": ",".join(map(str, withheld)), "Cache-Control": "no-store"}
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
-@router.post("/messages/{message_id}/read", summary="Read receipt")
+@router.post("/messages/{message_id}/read", summary="Read receipt", responses=responses(410))
 def mark_read(message_id: str, request: Request, session: SessionDep, me: CurrentActor) -> dict:
     receipt = _delivery(request).mark_read(session, me, message_id)
     return {"message_id": message_id, "delivered_at": receipt.delivered_at, "read_at": receipt.read_at}
@@ -81,7 +95,7 @@ def recall(message_id: str, request: Request, session: SessionDep, me: CurrentAc
     return {"id": message.id, "recalled_at": message.recalled_at}
 
 
-@router.get("/message-kinds", summary="The message kinds: fields, categories, dialogmelding equivalents")
+@public.get("/message-kinds", summary="The message kinds: fields, categories, dialogmelding equivalents")
 def message_kinds() -> list[dict]:
     from messaging.kinds import catalog
 
