@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -71,13 +72,37 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# pg_advisory_lock key held while migrating (see ``migrate``); arbitrary, fixed.
+MIGRATE_LOCK = 0x5A4D_0002
+
+
 def migrate(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema."""
+    """Bring the database at ``url`` to the newest schema.
+
+    Safe to run from several places at once (a retried migration job, nodes started
+    without ``--no-migrate``): on PostgreSQL the run holds a session-level advisory
+    lock, so a second run waits for the first and then finds the schema at head.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+        command.upgrade(alembic_config(url), "head")
+        return
+    lock_engine = create_engine(url, poolclass=NullPool)
+    try:
+        # Autocommit: the lock outlives no transaction of ours, so a migration that
+        # waits for older transactions (CREATE INDEX CONCURRENTLY) never waits for us.
+        with lock_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
+            if lock.dialect.name == "postgresql":
+                lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATE_LOCK})")
+            try:
+                command.upgrade(alembic_config(url), "head")
+            finally:
+                if lock.dialect.name == "postgresql":
+                    lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATE_LOCK})")
+    finally:
+        lock_engine.dispose()
 
 
 def session_for(engine: Engine) -> Session:

@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import secrets
 import time
 from collections import defaultdict
@@ -60,6 +59,7 @@ from directory import store as directory_store
 from directory.columns import utcnow
 from web.idp_models import IdpAuthorizationCode
 from web.settings import Settings
+from web.signing import create_private_file
 
 log = logging.getLogger("samband.idp")
 
@@ -81,18 +81,11 @@ def load_or_create_signing_key(path: Path) -> ECKey:
     """
     path = Path(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        try:
-            # 0600 from the start: never readable by others, not even briefly.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first; use theirs
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
+        # 0600, written whole before it appears; if another node made it first, use theirs.
+        create_private_file(path, pem)
     if path.stat().st_mode & 0o077:
         log.warning("%s is readable by other users; chmod 600 it", path)
     key = ECKey.import_key(path.read_bytes())
