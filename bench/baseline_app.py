@@ -2,6 +2,7 @@
 row into SQLite, and nothing else.
 
     BENCH_BASELINE_DB=/tmp/baseline.db .venv/bin/python -m uvicorn bench.baseline_app:app --port 8001
+    BENCH_BASELINE_URL=postgresql+psycopg://... .venv/bin/python -m uvicorn bench.baseline_app:app --port 8001
 
 It has the shape of a samband write, minus everything samband does: a sync handler (so
 it runs in the same thread pool), a pydantic request body, an engine from
@@ -25,6 +26,9 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, insert
 from web.database import make_engine, writer
 
 DB_PATH = os.environ.get("BENCH_BASELINE_DB", "var/bench-baseline.db")
+# A database URL instead (PostgreSQL for ``bench_messaging --db postgresql``); the writer
+# engine then serialises writes with the same advisory lock samband's writer takes.
+DB_URL = os.environ.get("BENCH_BASELINE_URL") or f"sqlite:///{DB_PATH}"
 
 metadata = MetaData()
 rows = Table(
@@ -34,7 +38,7 @@ rows = Table(
     Column("created_at", DateTime, nullable=False),
     Column("payload", Text, nullable=False),
 )
-engine = writer(make_engine(f"sqlite:///{DB_PATH}"))
+engine = writer(make_engine(DB_URL))
 
 
 @contextlib.asynccontextmanager

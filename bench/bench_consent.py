@@ -1,7 +1,10 @@
-"""Consent decision latency over a large synthetic population.
+"""Consent decision latency over the Norway-scale synthetic population, on SQLite or
+PostgreSQL.
 
-    .venv/bin/python -m bench.bench_consent            # 377 700 actors, 1 000 000 grants
-    .venv/bin/python -m bench.bench_consent --small    # ~20 000 actors, 50 000 grants
+    .venv/bin/python -m bench.bench_consent                    # 384 700 actors, 1 000 000 grants, SQLite
+    .venv/bin/python -m bench.bench_consent --db postgresql    # the same on a throwaway PostgreSQL cluster
+    .venv/bin/python -m bench.bench_consent --small            # ~19 000 actors, 50 000 grants
+    .venv/bin/python -m bench.bench_consent --quick            # ~2 600 actors, a smoke check (seconds)
 
 Measures (a) the pure ``consent.policy.decide`` on inputs loaded from the database,
 (b) ``ConsentService.decide_for`` including every query it makes, and (c)
@@ -15,38 +18,40 @@ import argparse
 import cProfile
 import pstats
 import random
-from dataclasses import asdict
-from pathlib import Path
 from time import perf_counter_ns
 
 from sqlmodel import Session, col, select
 
-from bench.harness import Latency, peak_rss_mb, prepare_database, save, sqlite_size_mb, table, timed
+from bench import population as pop
+from bench.harness import (
+    Latency,
+    add_database_options,
+    floor_latencies,
+    peak_rss_mb,
+    prepare_database,
+    save,
+    statements_per_call,
+    table,
+    timed,
+)
 from consent.config import ConsentConfig
 from consent.policy import decide
 from consent.rules import load_rules
 from consent.service import ConsentService
-from consent.synthetic import generate_grants
 from consent.types import Category, DisclosureRequest, Purpose
 from directory.models import Actor
-from directory.synthetic import REFERENCE_TIME, generate_population, sample_employees
-from web.database import make_engine, migrate, writer
+from directory.synthetic import REFERENCE_TIME, sample_employees
+from web.database import writer
 
 TARGET_P99_US = 1000.0
-FULL = dict(employees=300_000, managers=50_000, gps=5_000, specialists=20_000, nav_advisers=2_000, grants=1_000_000)
-SMALL = dict(employees=15_000, managers=2_500, gps=250, specialists=1_000, nav_advisers=100, grants=50_000)
-
-
-def _generate(url: str, sizes: dict, seed: int) -> dict:
-    """Runs in a child process, so the generator's memory does not count as ours."""
-    migrate(url)
-    engine = make_engine(url)
-    sizes = dict(sizes)
-    grants = sizes.pop("grants")
-    population = generate_population(engine, seed=seed, **sizes)
-    consent = generate_grants(engine, population, grants=grants, seed=seed)
-    engine.dispose()
-    return {"population": population, "grants": consent}
+FULL = pop.NORWAY
+SMALL = pop.SMALL
+QUICK = pop.QUICK
+SAMPLES = {  # decide_for, policy.decide, authorize_disclosure
+    "full": dict(decisions=5_000, pure=50_000, authorize=2_000),
+    "small": dict(decisions=5_000, pure=50_000, authorize=2_000),
+    "quick": dict(decisions=500, pure=5_000, authorize=200),
+}
 
 
 def _specs(engine, n: int, seed: int) -> list[tuple]:
@@ -99,26 +104,39 @@ def _authorize(service: ConsentService, engine, spec, at) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", action="store_true", help="a quick run: ~20k actors, 50k grants")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--small", action="store_true", help="~19 000 actors, 50 000 grants")
+    size.add_argument("--quick", action="store_true", help="~2 600 actors, 6 666 grants, fewer samples: a smoke check")
     for key, value in FULL.items():
         parser.add_argument(f"--{key.replace('_', '-')}", type=int, default=None, help=f"default {value:,}")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--decisions", type=int, default=5_000, help="decide_for samples")
-    parser.add_argument("--pure", type=int, default=50_000, help="policy.decide samples")
-    parser.add_argument("--authorize", type=int, default=2_000, help="authorize_disclosure samples")
-    parser.add_argument("--db", type=Path, help="database file: reused if it exists, else generated and kept")
-    parser.add_argument("--mmap-mib", type=int, default=0, help="PRAGMA mmap_size for the measuring engine")
+    parser.add_argument("--decisions", type=int, help="decide_for samples (default 5 000)")
+    parser.add_argument("--pure", type=int, help="policy.decide samples (default 50 000)")
+    parser.add_argument("--authorize", type=int, help="authorize_disclosure samples (default 2 000)")
+    add_database_options(parser)
     parser.add_argument("--profile", action="store_true", help="cProfile decide_for and print the top entries")
     args = parser.parse_args(argv)
 
-    defaults = SMALL if args.small else FULL
+    scale = "quick" if args.quick else "small" if args.small else "full"
+    defaults = {"full": FULL, "small": SMALL, "quick": QUICK}[scale]
     sizes = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in defaults.items()}
-    name = ("consent-small" if args.small else "consent") + ("-mmap" if args.mmap_mib > 0 else "")
-    engine, path, generated, tmp = prepare_database(args.db, _generate, sizes, args.seed, args.mmap_mib)
-    at = generated["population"].reference_time if generated else REFERENCE_TIME
+    n = {k: getattr(args, k) or v for k, v in SAMPLES[scale].items()}
+    name = "consent" + ("-postgresql" if args.db == "postgresql" else "") + ("" if scale == "full" else f"-{scale}")
+    name += "-mmap" if args.mmap_mib > 0 and args.db == "sqlite" else ""
+    db = prepare_database(args.db, args.db_path, pop.generate, sizes, args.seed, args.mmap_mib)
+    try:
+        _measure(args, db, name, sizes, n)
+    finally:
+        db.close()
+
+
+def _measure(args, db, name: str, sizes: dict, n: dict) -> None:
+    engine = db.engine
+    at = db.generated["reference_time"] if db.generated else REFERENCE_TIME
+    counts = pop.counts(engine)
     service = ConsentService(ConsentConfig(), load_rules())
-    warmup = 200
-    specs = _specs(engine, args.decisions + warmup, args.seed)
+    warmup = min(200, n["decisions"])
+    specs = _specs(engine, n["decisions"] + warmup, args.seed)
 
     # (a) the pure decision, on inputs loaded from the database for real subjects.
     inputs = []
@@ -137,13 +155,13 @@ def main(argv: list[str] | None = None) -> None:
         decide(request, grants=grants, exclusions=exclusions, rules=rules)
     pure = [
         timed(lambda i=inputs[k % len(inputs)]: decide(i[0], grants=i[1], exclusions=i[2], rules=rules))
-        for k in range(args.pure)
+        for k in range(n["pure"])
     ]
     loop_start = perf_counter_ns()
-    for k in range(args.pure):
+    for k in range(n["pure"]):
         i = inputs[k % len(inputs)]
         decide(i[0], grants=i[1], exclusions=i[2], rules=rules)
-    pure_ops = args.pure / ((perf_counter_ns() - loop_start) / 1e9)
+    pure_ops = n["pure"] / ((perf_counter_ns() - loop_start) / 1e9)
     grants_per_input = sum(len(i[1]) for i in inputs) / len(inputs)
 
     # (b) decide_for: facts, events, NAV requests and the decision, in a fresh session.
@@ -173,31 +191,27 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(f"{args.seed}:authorize")
     for spec in rng.sample(specs, min(warmup, len(specs))):
         _authorize(service, write_engine, spec, at)
-    authorized = [_authorize(service, write_engine, rng.choice(specs), at) for _ in range(args.authorize)]
+    authorized = [_authorize(service, write_engine, rng.choice(specs), at) for _ in range(n["authorize"])]
 
+    sample = iter(specs[warmup:] * 2)
+    statements = statements_per_call(engine, lambda: _decide_for(service, engine, next(sample), at), 100)
     rows = [
         Latency.of("policy.decide (pure)", pure, ops_per_s=pure_ops),
         Latency.of("ConsentService.decide_for", loaded),
         Latency.of("  same, in an open session", in_session),
         Latency.of("authorize_disclosure + commit", authorized),
+        *floor_latencies(engine, min(2000, n["decisions"])),
     ]
-    db_mb = sqlite_size_mb(path)
-    summary = [f"consent benchmark ({name}), SQLite at {path}"]
-    if generated:
-        pop, gr = generated["population"], generated["grants"]
-        summary += [
-            f"population: {pop.actors:,} actors ({pop.actors_by_role.get('employee', 0):,} employees), "
-            f"{pop.organisations:,} organisations, {pop.relations:,} relations",
-            f"consent events: {gr.grants:,} grants + {gr.revocations:,} revocations over {gr.subjects:,} employees "
-            f"(at most {gr.most_events_per_subject} events for one)",
-            f"generation: {pop.seconds + gr.seconds:.1f} s (directory {pop.seconds:.1f} s, grants {gr.seconds:.1f} s), "
-            f"generator peak RSS {peak_rss_mb(children=True):,.0f} MiB",
-        ]
+    db_mb = db.size_mb()
+    summary = [f"consent benchmark ({name}), {db.describe()}", pop.describe(counts)]
+    summary.append(pop.describe_generation(db.generated, peak_rss_mb(children=True)))
+    mmap = f"{args.mmap_mib} MiB" if args.mmap_mib > 0 else "off (as make_engine builds it)"
     summary += [
-        f"database: {db_mb:,.0f} MiB; benchmark peak RSS {peak_rss_mb():,.0f} MiB; "
-        f"mmap_size: {f'{args.mmap_mib} MiB' if args.mmap_mib > 0 else 'off (as make_engine builds it)'}",
+        f"database: {db_mb:,.0f} MiB; benchmark peak RSS {peak_rss_mb():,.0f} MiB"
+        + (f"; mmap_size: {mmap}" if db.backend == "sqlite" else ""),
         f"inputs: {grants_per_input:.1f} grants per subject on average; "
-        f"decide_for permitted {permits / len(results):.1%}",
+        f"decide_for permitted {permits / len(results):.1%}; {statements:.1f} SQL statements per decide_for "
+        f"(each a round trip on PostgreSQL; the floor rows below are one trivial statement)",
         "",
         table(rows),
         "",
@@ -210,24 +224,29 @@ def main(argv: list[str] | None = None) -> None:
     save(
         name,
         {
+            "backend": db.backend,
+            "database": db.describe(),
             "sizes": sizes,
-            "population": asdict(generated["population"]) | {"employees": None, "queries": None} if generated else None,
-            "grants": asdict(generated["grants"]) if generated else None,
+            "counts": counts,
+            "generation": db.generated,
             "database_mb": round(db_mb, 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),
-            "generator_peak_rss_mb": round(peak_rss_mb(children=True), 1) if generated else None,
+            "generator_peak_rss_mb": round(peak_rss_mb(children=True), 1) if db.generated else None,
             "permit_share": permits / len(results),
             "grants_per_subject": grants_per_input,
+            "statements_per_decide_for": statements,
+            "samples": n,
             "latency": rows,
             "target_p99_us": TARGET_P99_US,
-            "mmap_mib": args.mmap_mib,
+            "target_met": rows[1].p99_us < TARGET_P99_US,
+            "mmap_mib": args.mmap_mib if db.backend == "sqlite" else None,
         },
         text,
+        out=args.out,
+        postgresql=db.version() if db.backend == "postgresql" else None,
     )
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
-    engine.dispose()
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Deterministic synthetic consent histories over a synthetic directory.
 
 Writes ``granted`` events, with the payload ``ConsentService.grant`` writes, and
-``revoked`` events for about a tenth of them, straight into ``consent_event``.  Events
-go in in time order across all subjects, as a live system would write them, so one
-subject's events are scattered through the table rather than stored side by side.
+``revoked`` events for about a tenth of them, straight into ``consent_event``
+(``directory.synthetic.write_rows``: batched inserts on SQLite, ``COPY`` on
+PostgreSQL).  Events go in in time order across all subjects, as a live system would
+write them, so one subject's events are scattered through the table rather than
+stored side by side.
 
 No disclosure-log rows are written (the log is a hash chain; a benchmark starts it
 empty).  For throwaway databases only.
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 from time import perf_counter
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import Engine, Table, select
 
 from consent.models import ConsentEvent
 from consent.service import MAX_GRANT_DAYS, EventKind, _dump
@@ -27,7 +29,7 @@ from consent.types import Category as C
 from consent.types import Direction, PartyKind
 from consent.types import Purpose as P
 from directory.models import Actor, Relation
-from directory.synthetic import BATCH, PopulationSummary
+from directory.synthetic import PopulationSummary, write_rows
 from directory.types import CaseRole, RelationKind, Role
 
 # What an employee typically lets each side see, and why.
@@ -164,22 +166,18 @@ def generate_grants(
             per_subject[subject] += 1
     events.sort(key=lambda e: (e[0], e[1]))
 
-    table = cast(Table, ConsentEvent.__table__)
-    revocations = 0
-    for start in range(0, len(events), BATCH):
-        rows = []
-        for recorded_at, _, subject, kind, target, payload in events[start : start + BATCH]:
-            revocations += kind == EventKind.REVOKED
-            rows.append({
-                "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "subject_id": subject,
-                "kind": kind, "target_id": target, "payload": payload, "recorded_by": subject,
-                "recorded_at": recorded_at,
-            })  # fmt: skip
-        with engine.begin() as conn:
-            conn.execute(insert(table), rows)
+    rows = (
+        {
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "subject_id": subject,
+            "kind": kind, "target_id": target, "payload": payload, "recorded_by": subject,
+            "recorded_at": recorded_at,
+        }  # fmt: skip
+        for recorded_at, _, subject, kind, target, payload in events
+    )
+    write_rows(engine, cast(Table, ConsentEvent.__table__), rows)  # in time order, so seq follows time
     return GrantSummary(
         grants=grants,
-        revocations=revocations,
+        revocations=sum(1 for e in events if e[3] == EventKind.REVOKED),
         subjects=len(per_subject),
         most_events_per_subject=max(per_subject.values(), default=0),
         seconds=perf_counter() - started,

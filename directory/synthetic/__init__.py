@@ -2,8 +2,9 @@
 
 One seeded ``random.Random`` draws everything, identifiers included, so a seed always
 gives the same population: the same ids, names, numbers and relations.  Rows go in
-with SQLAlchemy Core ``insert()`` executemany, ``BATCH`` rows per transaction.  On
-SQLite the ``actor_fts`` search index is filled by the insert trigger on ``actor``.
+``BATCH`` rows per transaction (``write_rows``): Core ``insert()`` executemany on
+SQLite, ``COPY`` on PostgreSQL.  On SQLite the ``actor_fts`` search index is filled by
+the insert trigger on ``actor``; on PostgreSQL the GIN expression index keeps up.
 
 Modules: ``vocabulary`` (names, places, titles), ``draw`` (the seeded choices and
 synthetic identifiers), ``population`` (writing), ``samples`` (reading samples back).
@@ -14,7 +15,7 @@ throwaway databases only, never a database that holds real people.  Like the res
 """
 
 from directory.synthetic.draw import REFERENCE_TIME
-from directory.synthetic.population import BATCH, PopulationSummary, generate_population
+from directory.synthetic.population import BATCH, PopulationSummary, generate_population, write_rows
 from directory.synthetic.samples import QUERY_KINDS, EmployeeSample, sample_employees, sample_queries
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "generate_population",
     "sample_employees",
     "sample_queries",
+    "write_rows",
 ]
