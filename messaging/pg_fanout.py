@@ -4,10 +4,11 @@ Every node listens on one channel.  After a commit that gave some actors somethi
 the node wakes its own connections directly (``Hub.publish``) and sends one
 ``NOTIFY samband_inbox, '<node> <actor>,<actor>,...'``; every other node wakes its
 connections of those actors, which then pull their inbox events from the database as
-usual.  Notifications carry no content, only opaque actor ids, and a lost one costs
-latency, never data: connections also pull at every ping interval, and whenever the
-listener (re)connects — after a database restart, say — it wakes every connection on
-its node, because notifications sent while it was away are gone.
+usual.  Notifications carry no content, only opaque actor ids.  None may be lost
+unnoticed, because idle connections do not poll: whenever the listener (re)connects —
+after a database restart, say — it wakes every connection on its node, because
+notifications sent while it was away are gone; and a node that failed to send one
+tells every node to wake everyone (``*``) as soon as the database answers again.
 
 Sending is done by one task on the event loop from a queue, so request threads never
 wait for it and wake-ups that arrive together go out as one notification.
@@ -29,6 +30,7 @@ from messaging.realtime import Hub
 log = logging.getLogger("samband.fanout")
 
 CHANNEL = "samband_inbox"
+EVERYONE = "*"  # in place of actor ids: wake every connection (after a lost notification)
 # PostgreSQL refuses payloads of 8000 bytes or more; stay well below.
 MAX_PAYLOAD = 7000
 RETRY_MAX_SECONDS = 5.0
@@ -113,7 +115,11 @@ class PgFanout:
                     delay = 0.1
                     async for note in conn.notifies():
                         node, actor_ids = parse(note.payload)
-                        if node != self.node:
+                        if node == self.node:
+                            continue
+                        if EVERYONE in actor_ids:
+                            self.hub.wake_all()
+                        else:
                             self.hub.wake(actor_ids)
             except asyncio.CancelledError:
                 raise
@@ -132,6 +138,8 @@ class PgFanout:
                 ids = set(await self._queue.get())
                 while not self._queue.empty():  # everything that piled up goes out together
                     ids |= self._queue.get_nowait()
+                if EVERYONE in ids:
+                    ids = {EVERYONE}
                 for payload in payloads(self.node, ids):
                     for attempt in (1, 2):
                         try:
@@ -143,11 +151,13 @@ class PgFanout:
                             raise
                         except Exception as exc:
                             conn = None
-                            # Nothing is lost: if the database is down, the other nodes'
-                            # listeners lost it too and wake everyone when it is back;
-                            # otherwise their connections pull at the next ping.
                             if attempt == 2:
-                                log.warning("fan-out could not notify other nodes (%s)", type(exc).__name__)
+                                # A wake-up is lost.  Once the database answers again,
+                                # every node wakes all its connections: they pull and
+                                # find whatever the lost notification was about.
+                                log.warning("fan-out could not notify other nodes (%s); will wake everyone",
+                                            type(exc).__name__)
+                                self._loop.call_later(RETRY_MAX_SECONDS, self._queue.put_nowait, frozenset({EVERYONE}))
         finally:
             if conn is not None:
                 await conn.close()

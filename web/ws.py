@@ -94,26 +94,31 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     try:
         await websocket.send_json({"type": "ready", "cursor": cursor})
         retry = RETRY_FIRST
+        pull = True
         while not closed.is_set():
-            try:
-                batch = await asyncio.to_thread(_pending, app, me, cursor)
-            except DBAPIError as exc:
-                # The database is away (restarting, failing over): keep the client
-                # connected and try again; its cursor still says where we were.
-                log.warning("websocket pull failed (%s); retrying in %.1f s", type(exc).__name__, retry)
-                await _wait(subscription, closed, retry)
-                retry = min(retry * 2, RETRY_MAX)
-                continue
-            retry = RETRY_FIRST
-            for seq, payload in batch:
-                if payload is not None:
-                    await websocket.send_json(payload)
-                    metrics.websocket_pushes.inc()
-                cursor = seq
-            if len(batch) == BATCH:
-                continue
-            woke = await _wait(subscription, closed, app.state.settings.ws_ping_seconds)
-            if not woke and not closed.is_set():
+            if pull:
+                try:
+                    batch = await asyncio.to_thread(_pending, app, me, cursor)
+                except DBAPIError as exc:
+                    # The database is away (restarting, failing over): keep the client
+                    # connected and try again; its cursor still says where we were.
+                    log.warning("websocket pull failed (%s); retrying in %.1f s", type(exc).__name__, retry)
+                    await _wait(subscription, closed, retry)
+                    retry = min(retry * 2, RETRY_MAX)
+                    continue
+                retry = RETRY_FIRST
+                for seq, payload in batch:
+                    if payload is not None:
+                        await websocket.send_json(payload)
+                        metrics.websocket_pushes.inc()
+                    cursor = seq
+                if len(batch) == BATCH:
+                    continue
+            # Pull again only when woken: the hub (and, between nodes, the fan-out, which
+            # wakes everyone after any gap) says when there is news, so an idle
+            # connection costs a ping, not a database query.
+            pull = await _wait(subscription, closed, app.state.settings.ws_ping_seconds)
+            if not pull and not closed.is_set():
                 await websocket.send_json({"type": "ping", "cursor": cursor})
     except (WebSocketDisconnect, RuntimeError):
         pass

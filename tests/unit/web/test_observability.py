@@ -3,7 +3,6 @@ away or silent (real sockets, no mocks)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -15,6 +14,7 @@ import time
 import pytest
 from sqlalchemy import create_engine
 
+from tests.support.aio import run  # Playwright may hold an event loop in this thread
 from web.observability.logs import JsonFormatter, TextFormatter, request_id_var
 from web.observability.readiness import CHECK_TIMEOUT, Readiness
 from web.observability.requests import incoming_request_id
@@ -95,7 +95,7 @@ class TestReadiness:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         engine = create_engine(f"postgresql+psycopg://samband@127.0.0.1:{port}/samband")
-        problem = asyncio.run(Readiness().problem(engine))
+        problem = run(Readiness().problem(engine))
         assert problem == "database unreachable (OperationalError)"
 
     def test_a_silent_database_makes_the_node_not_ready_within_the_timeout(self):
@@ -114,7 +114,7 @@ class TestReadiness:
             return first, second, time.monotonic() - started, stuck
 
         try:
-            first, second, took, stuck = asyncio.run(probe())
+            first, second, took, stuck = run(probe())
         finally:
             listener.close()  # resets the waiting connection, so the check's thread ends
         assert first == second == f"database did not answer within {CHECK_TIMEOUT:g} s"
