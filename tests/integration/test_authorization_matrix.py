@@ -34,6 +34,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import inspect, text
 from starlette.routing import Mount
 
+from tests.support import proof
 from tests.support.aio import run
 from tests.support.scene import (
     NAV_REFERENCE,
@@ -367,6 +368,9 @@ def test_an_outsider_gets_nothing_of_the_case_and_changes_nothing(arena: Arena, 
             problems.append(f"{key[0]} {key[1]}: wrote to {changed}")
             before = after
     assert called >= 40
+    proof.record("authorization-matrix", **{f"routes_called_as {username} ({OUTSIDERS[username].split(':')[0]})": called})
+    proof.record("authorization-matrix", routes_in_app=len(arena.routes), outsiders=len(OUTSIDERS))
+    proof.count("authorization-matrix", "outcome", "no leak, nothing written" if not problems else "PROBLEMS")
     assert not problems, f"{username} ({OUTSIDERS[username]}):\n" + "\n".join(problems)
 
 

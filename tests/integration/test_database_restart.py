@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from sqlmodel import Session
 
 from messaging.client import ClientError, SambandClient
 from messaging.models import Message
+from tests.support import proof
 from tests.support.aio import run
 from tests.support.nodes import node_process
 from tests.support.postgres import BACKEND, Cluster
@@ -86,6 +88,8 @@ def test_postgresql_restart_with_clients_connected_loses_nothing(world, clients,
                     raise AssertionError(f"could not send for 60 s: {statuses[-5:]}")
                 time.sleep(0.1)
 
+        received: dict[str, int] = {}
+
         async def scenario():
             watchers = {
                 "lise@A": lise.watch(0, reconnect=True, also=[node_b.base_url]),
@@ -103,7 +107,9 @@ def test_postgresql_restart_with_clients_connected_loses_nothing(world, clients,
                        for i, s in enumerate((gp, on_b["gp"]))]
             for t in senders:
                 t.start()
+            started = time.monotonic()
             await asyncio.to_thread(own_cluster.restart)
+            restarted = time.monotonic() - started
             for t in senders:
                 await asyncio.to_thread(t.join)
             sent += during
@@ -122,12 +128,16 @@ def test_postgresql_restart_with_clients_connected_loses_nothing(world, clients,
                     got.append((await _next(w, lambda e: e["type"] == "message", timeout=30))["message_id"])
                 assert set(got) == stored, name
                 assert len(set(got)) == len(got), name
+                received[name] = len(got)
+            proof.record("postgresql-restart", acknowledged=len(sent), stored=len(stored), received_per_client=received,
+                         restart_seconds=round(restarted, 2))
             for w in watchers.values():
                 await w.aclose()
 
         run(scenario())
         # Refusals during the outage were clean: "try again" (503) or a dropped
         # connection, never an internal error.
+        proof.record("postgresql-restart", refused_during_outage=dict(Counter(str(s) for s in statuses)))
         assert all(s == 503 or isinstance(s, str) for s in statuses), statuses
         # The restart really cut node B's listener, which came back on its own.
         assert "fan-out listener lost the database" in node_b.log()

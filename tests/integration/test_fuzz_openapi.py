@@ -46,6 +46,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import text
 
+from tests.support import proof
 from tests.support.scene import CaseScene, case_bodies, furnish_case, with_caller
 from tests.support.server import LiveServer, build_settings, running_server
 from tests.support.tokens import login
@@ -194,6 +195,10 @@ def test_the_server_serves_the_fuzzed_description(target: Target) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 def test_no_input_makes_the_server_fail(case: schemathesis.Case, target: Target) -> None:
-    case.call_and_validate(
+    response = case.call_and_validate(
         base_url=target.live.base_url, headers={"Authorization": f"Bearer {target.token}"}, checks=CHECKS, timeout=30,
     )
+    proof.count("fuzz-openapi", "statuses", response.status_code)
+    proof.count("fuzz-openapi", "requests_per_operation", f"{case.operation.method.upper()} {case.operation.path}")
+    proof.record("fuzz-openapi", schemathesis=schemathesis.__version__, max_examples=MAX_EXAMPLES, roles=list(ROLES),
+                 operations=len(list(schema.get_all_operations())))

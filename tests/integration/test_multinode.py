@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from sqlmodel import Session
 
 from messaging.client import SambandClient
 from messaging.models import InboxEvent, Message, MessageWrap
+from tests.support import proof
 from tests.support.aio import run
 from tests.support.nodes import node_process
 from tests.support.postgres import BACKEND
@@ -86,8 +88,12 @@ def test_a_message_posted_on_one_node_reaches_a_client_on_the_other_in_realtime(
         for sender in (gp_on_b, gp):  # posted through B, then through A
             sent = await asyncio.to_thread(sender.send, case_id, thread, "functional_assessment",
                                            {"functional_ability": f"Via {sender.base_url}"})
+            acknowledged = time.monotonic()
             got = await asyncio.gather(_next(on_a, lambda e: e["type"] == "message"),
                                        _next(on_b, lambda e: e["type"] == "message"))
+            proof.record("two-nodes-realtime", **{
+                f"ack_to_both_devices_ms (posted via {'B' if sender is gp_on_b else 'A'})":
+                    round((time.monotonic() - acknowledged) * 1000, 1), "ws_ping_seconds": PING})
             for event in got:
                 assert event["message_id"] == sent["id"]
                 assert event["message"].form == {"functional_ability": f"Via {sender.base_url}"}
@@ -119,9 +125,13 @@ def test_a_client_whose_node_dies_resumes_on_another_without_loss(world, clients
         await asyncio.to_thread(node_b.kill)
         while_away = [await asyncio.to_thread(send, f"mens B var nede {i}") for i in range(3)]
 
+        killed = time.monotonic()
         again = await _next(events, lambda e: e["type"] == "ready", timeout=15)
         assert again["node"] == world.base_url  # moved to the surviving node
         got = [await _next(events, lambda e: e["type"] == "message") for _ in while_away]
+        proof.record("node-dies-client-resumes", sent_while_away=len(while_away), received_after_resume=len(got),
+                     duplicates=len(got) - len({e["message_id"] for e in got}),
+                     kill_to_all_received_ms=round((time.monotonic() - killed) * 1000, 1))
         assert [e["message_id"] for e in got] == [m["id"] for m in while_away]  # in order, none twice
         assert [e["message"].form["functional_ability"] for e in got] == [f"mens B var nede {i}" for i in range(3)]
         after = await asyncio.to_thread(send, "etter")
@@ -186,5 +196,8 @@ def test_kill_9_during_sends_loses_no_acknowledged_message(world, clients, node_
         return seen
 
     seen = run(receive_all())
+    proof.record("kill-9-during-sends", senders=senders, acknowledged=len(acknowledged), stored=len(stored),
+                 acknowledged_but_missing=len(set(acknowledged) - stored), delivered=len(seen),
+                 delivered_twice=len(seen) - len(set(seen)), failed_in_flight=dict(Counter(refused)))
     assert len(seen) == len(set(seen)) == len(stored)
     assert set(acknowledged) <= set(seen)
