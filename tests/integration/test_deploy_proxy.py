@@ -30,6 +30,7 @@ import pytest
 import websockets
 
 from consent.config import ConsentConfig
+from tests.support.nodes import free_port, serve, stopping
 from tests.support.aio import run
 from tests.support.deploy import DEPLOY, ROOT
 from tests.support.postgres import BACKEND, cluster
@@ -39,12 +40,6 @@ from web.demo import load_demo
 
 NGINX = Path("/usr/sbin/nginx")
 STARTUP_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until(predicate, what: str, timeout: float = STARTUP_TIMEOUT) -> None:
@@ -96,7 +91,7 @@ def running_nginx(directory: Path, port: int, node_ports: list[int]) -> Iterator
     log_file = directory / "nginx.log"
     with open(log_file, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    try:
+    with stopping(process, timeout=10):
         def listening() -> bool:
             assert process.poll() is None, f"nginx exited: {log_file.read_text()}"
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -105,20 +100,13 @@ def running_nginx(directory: Path, port: int, node_ports: list[int]) -> Iterator
 
         _wait_until(listening, "nginx did not listen")
         yield Proxy(f"http://127.0.0.1:{port}", log_file)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
 def deployment(tmp_path):
     """Two nodes sharing what compose.yaml makes them share (database, data directory,
     session secret, public URL = the proxy's), behind the shipped nginx."""
-    port = _free_port()
+    port = free_port()
     shared = {
         "public_url": f"http://127.0.0.1:{port}",
         "session_secret": secrets.token_urlsafe(32),
@@ -222,7 +210,7 @@ def empty_database(directory: Path) -> Iterator[str]:
 
 
 def test_node_started_with_no_migrate_is_ready_only_after_samband_migrate(tmp_path):
-    port = _free_port()
+    port = free_port()
     with empty_database(tmp_path) as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SAMBAND_")} | {
             "SAMBAND_ENVIRONMENT": "test",
@@ -232,17 +220,7 @@ def test_node_started_with_no_migrate_is_ready_only_after_samband_migrate(tmp_pa
         }
         base = f"http://127.0.0.1:{port}"
         log_file = tmp_path / "node.log"
-        with open(log_file, "wb") as out:
-            node = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                     "--no-migrate"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            def alive() -> bool:
-                assert node.poll() is None, log_file.read_text()
-                with contextlib.suppress(httpx.TransportError):
-                    return httpx.get(f"{base}/health", timeout=1).status_code == 200
-                return False
-
-            _wait_until(alive, "the node did not answer /health")
+        with serve(env, port, "--no-migrate", stdout=log_file):
             assert httpx.get(f"{base}/ready", timeout=10).status_code == 503
             assert "not migrating" in log_file.read_text()
 
@@ -251,10 +229,3 @@ def test_node_started_with_no_migrate_is_ready_only_after_samband_migrate(tmp_pa
             assert job.returncode == 0, job.stderr
             _wait_until(lambda: httpx.get(f"{base}/ready", timeout=10).status_code == 200,
                         "the node was not ready after the migration", timeout=10)
-        finally:
-            node.terminate()
-            try:
-                node.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                node.kill()
-                node.wait()

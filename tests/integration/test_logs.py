@@ -9,10 +9,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,13 +20,12 @@ from sqlmodel import Session
 
 from directory.models import Actor
 from tests.support.aio import run
+from tests.support.nodes import free_port, serve
 from tests.support.postgres import drop_database, fresh_database_url
 from tests.support.tokens import login, portal_login
 from web.database import make_engine, migrate
 from web.demo import Demo, load_demo
 
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 30.0
 NODE_ID = "json-node-1"
 
 
@@ -40,12 +35,6 @@ class Node:
     demo: Demo
     national_id: str  # Hansen's
     stderr: Path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -59,7 +48,7 @@ def json_logging_node(directory: Path) -> Iterator[Node]:
     with Session(engine) as session:
         national_id = session.get(Actor, demo.actors["hansen"]).national_id
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAMBAND_")} | {
         "SAMBAND_ENVIRONMENT": "test",
         "SAMBAND_DATABASE_URL": url,
@@ -70,31 +59,10 @@ def json_logging_node(directory: Path) -> Iterator[Node]:
         "SAMBAND_NODE_ID": NODE_ID,
     }
     stderr = directory / "stderr.log"
-    with open(directory / "stdout.log", "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-demo"],
-            cwd=ROOT, env=env, stdout=out, stderr=err,
-        )
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"samband serve exited with {process.returncode}:\n{stderr.read_text()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"samband serve did not start within {STARTUP_TIMEOUT} s:\n{stderr.read_text()}")
-            time.sleep(0.1)
-        yield Node(base_url, demo, national_id, stderr)
+        with serve(env, port, "--no-demo", stdout=directory / "stdout.log", stderr=stderr):
+            yield Node(f"http://127.0.0.1:{port}", demo, national_id, stderr)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         drop_database(url)
 
 

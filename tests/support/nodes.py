@@ -43,7 +43,7 @@ class Node:
         return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -68,34 +68,50 @@ def node_environment(first: LiveServer, port: int, **extra: str) -> dict[str, st
 
 
 @contextlib.contextmanager
-def node_process(first: LiveServer, directory: Path, **extra: str) -> Iterator[Node]:
-    """Start ``samband serve`` as another node beside ``first``; stop it on exit
-    (unless the test killed it already)."""
-    port = _free_port()
-    log_file = directory / f"node-{port}.log"
-    with open(log_file, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=node_environment(first, port, **extra), stdout=out, stderr=subprocess.STDOUT,
-        )
-    node = Node(f"http://127.0.0.1:{port}", process, log_file)
+def stopping(process: subprocess.Popen, timeout: float = 15) -> Iterator[subprocess.Popen]:
+    """Terminate ``process`` on exit (kill it if it will not go), unless it is gone."""
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the node exited with {process.returncode}:\n{node.log()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{node.base_url}/health", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the node did not start within {STARTUP_TIMEOUT} s:\n{node.log()}")
-            time.sleep(0.1)
-        yield node
+        yield process
     finally:
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], port: int, *args: str, stdout: Path, stderr: Path | None = None) -> Iterator[subprocess.Popen]:
+    """``samband serve`` on ``127.0.0.1:port`` with exactly ``env``; yields once
+    ``/health`` answers, stops it on exit.  Output goes to ``stdout`` (and ``stderr``,
+    or the same file)."""
+    with open(stdout, "wb") as out, open(stderr or os.devnull, "wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            cwd=ROOT, env=env, stdout=out, stderr=err if stderr else subprocess.STDOUT,
+        )
+    log = stderr or stdout
+    with stopping(process):
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"samband serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"samband serve did not start within {STARTUP_TIMEOUT} s:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield process
+
+
+@contextlib.contextmanager
+def node_process(first: LiveServer, directory: Path, **extra: str) -> Iterator[Node]:
+    """Start ``samband serve`` as another node beside ``first``; stop it on exit
+    (unless the test killed it already)."""
+    port = free_port()
+    log_file = directory / f"node-{port}.log"
+    with serve(node_environment(first, port, **extra), port, stdout=log_file) as process:
+        yield Node(f"http://127.0.0.1:{port}", process, log_file)
