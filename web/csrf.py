@@ -27,7 +27,9 @@ import secrets
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from web.asgi_body import Body, read_body, replay
 
 SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
@@ -93,42 +95,14 @@ class CSRFMiddleware:
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "application/x-www-form-urlencoded":
-            body, complete = await _read_body(receive)
-            if complete:
+            body, read = await read_body(receive, MAX_FORM_BYTES)
+            if read is Body.COMPLETE:
                 fields = parse_qs(body.decode("latin-1"), keep_blank_values=True)
                 sent = (fields.get(FORM_FIELD) or [None])[0]
                 if _matches(sent, expected):
-                    await self.app(scope, _replay(body), send)
+                    await self.app(scope, replay(body, receive), send)
                     return
         await _refuse(send, html="text/html" in headers.get("accept", ""))
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"", False
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            return b"", False
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 async def _refuse(send: Send, *, html: bool) -> None:

@@ -8,15 +8,22 @@ written.  No legitimate samband input holds NUL: ids are UUIDs, text is for peop
 envelopes travel as base64url.
 
 Checked: the decoded path, the raw query string, and bodies sent as JSON (the escape
-``\\u0000``; a raw NUL byte is not valid JSON anyway) or as a form (``%00``).
+``\\u0000``; a raw NUL byte is not valid JSON anyway) or as a form (``%00``).  Those
+bodies are read whole to look at them, so they are also capped here: over
+``MAX_BODY_BYTES`` is a 413 before anything is buffered further.
 """
 
 from __future__ import annotations
 
 import json
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from web.asgi_body import Body, read_body, replay
+
+# The largest body any route takes is a sealed message: at most 8 000 000 characters of
+# base64url in a little JSON (messaging/schemas.py).
+MAX_BODY_BYTES = 10_000_000
 _MARKERS = {"application/json": b"\\u0000", "application/x-www-form-urlencoded": b"%00"}
 
 
@@ -52,41 +59,26 @@ class NulGuardMiddleware:
         marker = _marker(scope["headers"])
         body = b""
         if marker is not None:
-            body, complete = await _read_body(receive)
-            if not complete:  # the client went away
+            body, read = await read_body(receive, MAX_BODY_BYTES)
+            if read is Body.GONE:
                 return
-            receive = _replay(body, receive)
+            if read is Body.TOO_LARGE:
+                await _answer(send, 413, "BODY_TOO_LARGE",
+                              f"the request body is larger than {MAX_BODY_BYTES // 1_000_000} MB; a sealed message is at most 8 MB of base64")
+                return
+            receive = replay(body, receive)
         where = _where(scope, body, marker)
         if where is None:
             await self.app(scope, receive, send)
             return
-        message = f"{where} contains the NUL character (U+0000), which no text in samband may hold; remove it"
-        payload = json.dumps({"code": "INVALID_INPUT", "message": message}).encode()
-        await send({"type": "http.response.start", "status": 422, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
-        await send({"type": "http.response.body", "body": payload})
+        await _answer(send, 422, "INVALID_INPUT",
+                      f"{where} contains the NUL character (U+0000), which no text in samband may hold; remove it")
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"", False
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
+async def _answer(send: Send, status: int, code: str, message: str) -> None:
+    payload = json.dumps({"code": code, "message": message}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
 
 
-def _replay(body: bytes, original: Receive) -> Receive:
-    """The body once, then whatever the client does next (a disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await original()
-
-    return receive

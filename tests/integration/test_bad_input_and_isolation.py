@@ -162,6 +162,19 @@ def test_text_with_nul_is_refused_alike_on_every_database(world, method, path, b
     assert _counts(world) == before
 
 
+def test_a_body_larger_than_any_route_takes_is_refused_before_it_is_buffered(world):
+    from web.nul_guard import MAX_BODY_BYTES
+
+    before = _counts(world)
+    case = world.demo.cases["hansen"]
+    huge = b'{"envelope": "' + b"A" * MAX_BODY_BYTES + b'"}'
+    response = world.person("solberg").post(f"/cases/{case}/threads/x/messages", content=huge,
+                                            headers={"Content-Type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "BODY_TOO_LARGE" and "8 MB" in response.json()["message"]
+    assert _counts(world) == before
+
+
 def test_a_body_that_is_not_utf8_is_invalid_input_in_the_usual_shape(world):
     response = world.person("hansen").post(
         "/consent/grants", content=b'{"categories": "\xff"}', headers={"Content-Type": "application/json"})
