@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import DBAPIError
@@ -95,6 +96,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.send_json({"type": "ready", "cursor": cursor})
         retry = RETRY_FIRST
         pull = True
+        # The first ping comes after a random part of the interval, so connections opened
+        # together (a reconnect storm after a node restart) do not ping together forever.
+        ping_seconds = app.state.settings.ws_ping_seconds
+        next_ping = ping_seconds * random.uniform(0.5, 1.0)
         while not closed.is_set():
             if pull:
                 try:
@@ -117,7 +122,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             # Pull again only when woken: the hub (and, between nodes, the fan-out, which
             # wakes everyone after any gap) says when there is news, so an idle
             # connection costs a ping, not a database query.
-            pull = await _wait(subscription, closed, app.state.settings.ws_ping_seconds)
+            pull = await _wait(subscription, closed, next_ping)
+            next_ping = ping_seconds
             if not pull and not closed.is_set():
                 await websocket.send_json({"type": "ping", "cursor": cursor})
     except (WebSocketDisconnect, RuntimeError):
