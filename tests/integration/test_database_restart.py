@@ -10,10 +10,10 @@ its pulls) or, if cut, the client reconnects and resumes from its cursor.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections import Counter
 import time
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from messaging.client import ClientError, SambandClient
 from messaging.models import Message
 from tests.support import proof
-from tests.support.aio import run
+from tests.support.aio import next_event, run
 from tests.support.nodes import node_process
 from tests.support.postgres import BACKEND, Cluster
 from tests.support.server import running_server
@@ -32,6 +32,7 @@ pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="restarts a Post
                                 "(SAMBAND_TEST_DB=postgresql; scripts/test runs it)")
 
 PING = 30.0
+_next = functools.partial(next_event, timeout=15.0)
 
 
 @pytest.fixture(scope="module")
@@ -50,22 +51,11 @@ def server(tmp_path, own_cluster):
         yield live
 
 
-async def _next(events, predicate, timeout=15.0):
-    async def pull():
-        async for event in events:
-            if predicate(event):
-                return event
-    return await asyncio.wait_for(pull(), timeout)
-
 
 def test_postgresql_restart_with_clients_connected_loses_nothing(world, clients, own_cluster, tmp_path):
     d = world.demo.actors
-    hansen = world.person("hansen")
     for who in ("lise", "eide"):
-        hansen.ok(hansen.post("/consent/grants", json={
-            "recipient": {"kind": "person", "id": d[who]}, "categories": ["functional_ability"],
-            "purposes": ["workplace_adaptation"], "valid_to": (datetime.now(UTC) + timedelta(weeks=8)).isoformat(),
-        }), 201)
+        world.grant_from_hansen(d[who])
     gp, lise, nav = clients("solberg"), clients("lise"), clients("eide")
     case_id = world.demo.cases["hansen"]
     thread = gp.start_thread(case_id, [d["lise"], d["eide"]], topic="functional_assessment")["id"]

@@ -11,10 +11,10 @@ ping-time pull that is the fallback.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections import Counter
 import time
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -24,7 +24,7 @@ from sqlmodel import Session
 from messaging.client import SambandClient
 from messaging.models import InboxEvent, Message, MessageWrap
 from tests.support import proof
-from tests.support.aio import run
+from tests.support.aio import next_event, run
 from tests.support.nodes import node_process
 from tests.support.postgres import BACKEND
 from tests.support.server import running_server
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="several nodes s
 
 PING = 30.0
 SOON = 8.0  # well under PING: arriving this fast means the wake-up crossed nodes
+_next = functools.partial(next_event, timeout=SOON)
 
 
 @pytest.fixture
@@ -48,30 +49,16 @@ def node_b(server, tmp_path):
         yield node
 
 
-def _grant(world, recipient_id, categories=("functional_ability",)):
-    hansen = world.person("hansen")
-    hansen.ok(hansen.post("/consent/grants", json={
-        "recipient": {"kind": "person", "id": recipient_id}, "categories": list(categories),
-        "purposes": ["workplace_adaptation"], "valid_to": (datetime.now(UTC) + timedelta(weeks=8)).isoformat(),
-    }), 201)
-
 
 def _on(client: SambandClient, base_url: str) -> SambandClient:
     """The same person, same token and keys, talking to another node."""
     return SambandClient(base_url, client.token, client.identity)
 
 
-async def _next(events, predicate, timeout=SOON):
-    async def pull():
-        async for event in events:
-            if predicate(event):
-                return event
-    return await asyncio.wait_for(pull(), timeout)
-
 
 def _thread(world, clients):
     d = world.demo.actors
-    _grant(world, d["lise"])
+    world.grant_from_hansen(d["lise"])
     gp = clients("solberg")
     case_id = world.demo.cases["hansen"]
     thread = gp.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -110,19 +109,12 @@ class TestRequestId:
         run(scenario())
 
 
-def _grant(world, recipient_id, categories):
-    hansen = world.person("hansen")
-    return hansen.ok(hansen.post("/consent/grants", json={
-        "recipient": {"kind": "person", "id": recipient_id}, "categories": categories,
-        "purposes": ["workplace_adaptation"], "valid_to": (datetime.now(UTC) + timedelta(weeks=8)).isoformat(),
-    }), 201)
-
 
 class TestMetrics:
     def test_requests_messages_consent_and_websockets_are_counted_by_template(self, world, clients):
         d = world.demo.actors
         case_id = world.demo.cases["hansen"]
-        _grant(world, d["lise"], ["functional_ability"])
+        world.grant_from_hansen(d["lise"], ["functional_ability"])
         gp = clients("solberg")
         lise = world.person("lise")
         # Vold (company health service) is in the thread without consent: a deny.

@@ -5,35 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import websockets
 
 from messaging.client import ClientError
-from tests.support.aio import run
+from tests.support.aio import next_event, run
 
 
-def _grant(world, recipient_id, categories):
-    hansen = world.person("hansen")
-    return hansen.ok(hansen.post("/consent/grants", json={
-        "recipient": {"kind": "person", "id": recipient_id}, "categories": categories,
-        "purposes": ["workplace_adaptation"], "valid_to": (datetime.now(UTC) + timedelta(weeks=8)).isoformat(),
-    }), 201)
-
-
-async def _next(events, predicate, timeout=10.0):
-    async def pull():
-        async for event in events:
-            if predicate(event):
-                return event
-    return await asyncio.wait_for(pull(), timeout)
 
 
 def test_online_recipients_get_pushes_offline_one_resumes_recall_reaches_all(world, clients):
     d = world.demo.actors
     for who in ("lise", "vold", "eide"):
-        _grant(world, d[who], ["functional_ability"])
+        world.grant_from_hansen(d[who], ["functional_ability"])
     gp, lise, vold, nav = clients("solberg"), clients("lise"), clients("vold"), clients("eide")
     case_id = world.demo.cases["hansen"]
     thread = gp.start_thread(case_id, [d["lise"], d["vold"], d["eide"]], topic="functional_assessment")["id"]
@@ -41,13 +26,13 @@ def test_online_recipients_get_pushes_offline_one_resumes_recall_reaches_all(wor
     async def scenario():
         lise_events, nav_events = lise.watch(0), vold.watch(0)
         # Both online recipients are connected before the send.
-        first = await asyncio.gather(_next(lise_events, lambda e: e["type"] == "ready"),
-                                     _next(nav_events, lambda e: e["type"] == "ready"))
+        first = await asyncio.gather(next_event(lise_events, lambda e: e["type"] == "ready"),
+                                     next_event(nav_events, lambda e: e["type"] == "ready"))
         assert [e["cursor"] for e in first] == [0, 0]
         sent = await asyncio.to_thread(gp.send, case_id, thread, "functional_assessment",
                                        {"functional_ability": "Kan jobbe halv dag fra mandag."})
-        got = await asyncio.gather(_next(lise_events, lambda e: e["type"] == "message"),
-                                   _next(nav_events, lambda e: e["type"] == "message"))
+        got = await asyncio.gather(next_event(lise_events, lambda e: e["type"] == "message"),
+                                   next_event(nav_events, lambda e: e["type"] == "message"))
         for event in got:
             assert event["message_id"] == sent["id"]
             assert event["message"].form == {"functional_ability": "Kan jobbe halv dag fra mandag."}
@@ -55,21 +40,21 @@ def test_online_recipients_get_pushes_offline_one_resumes_recall_reaches_all(wor
 
         # The sender hears the delivery receipts.
         gp_events = gp.watch(0)
-        receipt = await _next(gp_events, lambda e: e["type"] == "receipt" and e["receipt"] == "delivered")
+        receipt = await next_event(gp_events, lambda e: e["type"] == "receipt" and e["receipt"] == "delivered")
         assert receipt["message_id"] == sent["id"]
 
         # NAV was offline; it connects later and gets the message from cursor 0.
         nav_late = nav.watch(0)
-        caught_up = await _next(nav_late, lambda e: e["type"] == "message")
+        caught_up = await next_event(nav_late, lambda e: e["type"] == "message")
         assert caught_up["message_id"] == sent["id"]
         assert caught_up["message"].form["functional_ability"] == "Kan jobbe halv dag fra mandag."
 
         # Recall: everyone online hears it, the message is gone for all.
         await asyncio.to_thread(gp.recall, sent["id"])
         recalls = await asyncio.gather(
-            _next(lise_events, lambda e: e["type"] == "recall"),
-            _next(nav_events, lambda e: e["type"] == "recall"),
-            _next(nav_late, lambda e: e["type"] == "recall"),
+            next_event(lise_events, lambda e: e["type"] == "recall"),
+            next_event(nav_events, lambda e: e["type"] == "recall"),
+            next_event(nav_late, lambda e: e["type"] == "recall"),
         )
         assert {r["message_id"] for r in recalls} == {sent["id"]}
         for client in (lise, vold, nav):
@@ -79,8 +64,8 @@ def test_online_recipients_get_pushes_offline_one_resumes_recall_reaches_all(wor
 
         # Lise reconnects with her cursor: nothing old is replayed, the recall is there.
         resumed = lise.watch(cursor)
-        await _next(resumed, lambda e: e["type"] == "ready")
-        again = await _next(resumed, lambda e: e["type"] in ("message", "recall"))
+        await next_event(resumed, lambda e: e["type"] == "ready")
+        again = await next_event(resumed, lambda e: e["type"] in ("message", "recall"))
         assert again["type"] == "recall" and again["seq"] > cursor
         for gen in (lise_events, nav_events, gp_events, nav_late, resumed):
             await gen.aclose()
@@ -90,14 +75,14 @@ def test_online_recipients_get_pushes_offline_one_resumes_recall_reaches_all(wor
 
 def test_push_is_rechecked_against_consent(world, clients):
     d = world.demo.actors
-    grant = _grant(world, d["lise"], ["functional_ability"])
+    grant = world.grant_from_hansen(d["lise"], ["functional_ability"])
     gp, lise = clients("solberg"), clients("lise")
     case_id = world.demo.cases["hansen"]
     thread = gp.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]
     first = gp.send(case_id, thread, "functional_assessment", {"functional_ability": "Før tilbaketrekking."})
     hansen = world.person("hansen")
     hansen.ok(hansen.post(f"/consent/grants/{grant['id']}/revoke"))
-    _grant(world, d["lise"], ["functional_ability"])
+    world.grant_from_hansen(d["lise"], ["functional_ability"])
     second = gp.send(case_id, thread, "functional_assessment", {"functional_ability": "Etter nytt samtykke."})
     # Consent for the first message's wrap is still a consent for the same category and
     # purpose, so both are pushable again; now withdraw everything and connect.
@@ -106,8 +91,8 @@ def test_push_is_rechecked_against_consent(world, clients):
 
     async def scenario():
         events = lise.watch(0)
-        await _next(events, lambda e: e["type"] == "ready")
-        ping_or_message = await _next(events, lambda e: e["type"] in ("message", "ping"), timeout=30)
+        await next_event(events, lambda e: e["type"] == "ready")
+        ping_or_message = await next_event(events, lambda e: e["type"] in ("message", "ping"), timeout=30)
         assert ping_or_message["type"] == "ping"  # neither message is pushed
         await events.aclose()
 

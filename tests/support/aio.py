@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 
@@ -27,3 +27,16 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+async def next_event(events: AsyncIterator[dict], predicate: Callable[[dict], bool], timeout: float = 10.0) -> dict:
+    """The next event from a ``SambandClient.watch`` stream that ``predicate`` accepts,
+    skipping the others; ``TimeoutError`` if none comes within ``timeout`` seconds."""
+
+    async def pull() -> dict:
+        async for event in events:
+            if predicate(event):
+                return event
+        raise AssertionError("the event stream ended")
+
+    return await asyncio.wait_for(pull(), timeout)

@@ -4,6 +4,7 @@ holding their private keys (``clients``).  Registered as a plugin by tests/conft
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +19,14 @@ class DemoWorld:
     engine: object
     demo: Demo
     _people: dict
+
+    def grant_from_hansen(self, recipient_id: str, categories=("functional_ability",)) -> dict:
+        """Hansen lets one person learn ``categories`` for workplace adaptation, for 8 weeks."""
+        hansen = self.person("hansen")
+        return hansen.ok(hansen.post("/consent/grants", json={
+            "recipient": {"kind": "person", "id": recipient_id}, "categories": list(categories),
+            "purposes": ["workplace_adaptation"], "valid_to": (datetime.now(UTC) + timedelta(weeks=8)).isoformat(),
+        }), 201)
 
     def person(self, username: str) -> Person:
         if username not in self._people:
