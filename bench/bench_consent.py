@@ -224,14 +224,7 @@ def _measure(args, db, name: str, sizes: dict, n: dict) -> None:
     save(
         name,
         {
-            "backend": db.backend,
-            "database": db.describe(),
-            "sizes": sizes,
-            "counts": counts,
-            "generation": db.generated,
-            "database_mb": round(db_mb, 1),
-            "peak_rss_mb": round(peak_rss_mb(), 1),
-            "generator_peak_rss_mb": round(peak_rss_mb(children=True), 1) if db.generated else None,
+            **db.result_fields(sizes, counts, db_mb),
             "permit_share": permits / len(results),
             "grants_per_subject": grants_per_input,
             "statements_per_decide_for": statements,

@@ -142,14 +142,7 @@ def _measure(args, db, name: str, sizes: dict, per_kind: int) -> None:
     save(
         name,
         {
-            "backend": db.backend,
-            "database": db.describe(),
-            "sizes": sizes,
-            "counts": counts,
-            "generation": db.generated,
-            "database_mb": round(db_mb, 1),
-            "peak_rss_mb": round(peak_rss_mb(), 1),
-            "generator_peak_rss_mb": round(peak_rss_mb(children=True), 1) if db.generated else None,
+            **db.result_fields(sizes, counts, db_mb),
             "statements_per_search": statements,
             "hit_share": {k: hits[k] / len(timings[k]) for k in QUERY_KINDS if timings[k]},
             "example_queries": {k: list(queries[k][:5]) for k in QUERY_KINDS},

@@ -298,6 +298,19 @@ class BenchDatabase:
         return (f"PostgreSQL {self.version().split()[0]} in {self.location} (shared_buffers "
                 f"{PG_SETTINGS['shared_buffers']}, synchronous_commit off; engine as web.database.make_engine builds it)")
 
+    def result_fields(self, sizes: dict, counts: dict, size_mb: float) -> dict:
+        """What every population benchmark's result file says about its database."""
+        return {
+            "backend": self.backend,
+            "database": self.describe(),
+            "sizes": sizes,
+            "counts": counts,
+            "generation": self.generated,
+            "database_mb": round(size_mb, 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "generator_peak_rss_mb": round(peak_rss_mb(children=True), 1) if self.generated else None,
+        }
+
     def close(self) -> None:
         self.engine.dispose()
         if self.cluster is not None:
