@@ -21,6 +21,12 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE = ROOT / "web" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 # Without the background-networking flags Chromium reaches for Google's hosts, which
 # this machine's closed network refuses.
+# One budget for every browser wait, set for a loaded 2-core machine (another test run
+# beside this one, scrypt key restores taking seconds): waits end as soon as their
+# condition holds, so a generous budget costs nothing when the machine is idle.
+# Playwright's own default (30 s) applies to every click, fill and locator wait, so the
+# contexts get this budget as their default too.
+WAIT_MS = 120_000
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-features=Translate,OptimizationHints"]
 
@@ -41,6 +47,8 @@ class Browser:
     def __init__(self, chromium, base_url: str, name: str, test_name: str, *, phone: bool = False):
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
         self.context = chromium.new_context(base_url=base_url, viewport=viewport, locale="nb-NO")
+        self.context.set_default_timeout(WAIT_MS)
+        self.context.set_default_navigation_timeout(WAIT_MS)
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.browser.conftest import WAIT_MS
+
 
 def test_first_sign_in_makes_keys_and_a_second_device_restores_them(browsers, chromium, world):
     from tests.browser.conftest import Browser
@@ -17,7 +19,7 @@ def test_first_sign_in_makes_keys_and_a_second_device_restores_them(browsers, ch
     page.fill("#setup-passphrase", "vikar-i-juli-2026")
     page.fill("#setup-passphrase-again", "vikar-i-juli-2026")
     page.click("#keys-setup-submit")
-    page.wait_for_selector("#keys-ready:not([hidden])", timeout=60_000)
+    page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT_MS)
     lie.shot("ready")
 
     api = world.person("lie")
@@ -35,12 +37,12 @@ def test_first_sign_in_makes_keys_and_a_second_device_restores_them(browsers, ch
         second.page.wait_for_selector("#keys-restore-form:visible")
         second.page.fill("#restore-passphrase", "feil")
         second.page.click("#keys-restore-submit")
-        second.page.wait_for_selector("#keys-error:not(:empty)", timeout=60_000)
+        second.page.wait_for_selector("#keys-error:not(:empty)", timeout=WAIT_MS)
         assert re.search("passordfrase", second.page.inner_text("#keys-error"), re.I)
         second.shot("wrong-passphrase")
         second.page.fill("#restore-passphrase", "vikar-i-juli-2026")
         second.page.click("#keys-restore-submit")
-        second.page.wait_for_selector("#keys-ready:not([hidden])", timeout=60_000)
+        second.page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT_MS)
         second.shot("restored")
         # Nothing was lost or replaced: still the same two keys.
         assert sorted(k["key_id"] for k in api.ok(api.get(f"/directory/actors/{me['id']}/keys"))) == sorted(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.browser.conftest import WAIT_MS
 from web.demo import store_demo_key_backups
 
 
@@ -21,7 +22,7 @@ def _restore_keys(b) -> None:
     b.page.wait_for_selector("#keys-restore-form:visible")
     b.page.fill("#restore-passphrase", "demo")
     b.page.click("#keys-restore-submit")
-    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=30_000)
+    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT_MS)
 
 
 def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world, clients):
@@ -43,13 +44,13 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
     # A message from the GP's Python client appears, decrypted, without a reload.
     sent = gp_py.send(case_id, thread, "functional_assessment", {"functional_ability": "Kan jobbe to timer om dagen."})
     live = lise.page.locator(f"li#msg-{sent['id']}[data-opened=true]")
-    live.wait_for(timeout=30_000)
+    live.wait_for(timeout=WAIT_MS)
     assert "Kan jobbe to timer om dagen." in live.inner_text()
     lise.shot("arrived-live")
 
     # The GP recalls it: it disappears from the page, live.
     gp_py.recall(sent["id"])
-    lise.page.locator(f"li#msg-{sent['id']}[data-recalled=true]").wait_for(timeout=30_000)
+    lise.page.locator(f"li#msg-{sent['id']}[data-recalled=true]").wait_for(timeout=WAIT_MS)
     assert "Kan jobbe to timer om dagen." not in lise.page.inner_text(f"li#msg-{sent['id']}")
     lise.shot("recalled-live")
 
@@ -61,7 +62,7 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
     lise.page.fill("#f-text", "Det har vært en konflikt i teamet.")
     lise.page.click("#compose-send")
     row = lise.page.locator("[data-testid=missing-row]").first
-    row.wait_for(timeout=30_000)
+    row.wait_for(timeout=WAIT_MS)
     assert row.get_attribute("data-category") == "psychosocial"
     assert row.get_attribute("data-recipient-id") == d["solberg"]
     lise.page.fill("#request-reason", "Jeg vil fortelle legen om forhold på jobben som påvirker sykefraværet.")
@@ -80,12 +81,12 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
     gp = browsers("solberg")
     _restore_keys(gp)
     gp.page.goto(url)
-    gp.page.locator(f"li#msg-{invitation['id']}[data-opened=true]").wait_for(timeout=30_000)
+    gp.page.locator(f"li#msg-{invitation['id']}[data-opened=true]").wait_for(timeout=WAIT_MS)
     gp.page.click(f"#answer-{invitation['id']} [data-testid=answer-coming]")
     # Wait for the outcome, not for "Krypterer og sender …", which shows while it is sent.
     gp.page.wait_for_function(
         "sel => { const t = document.querySelector(sel)?.textContent || ''; return t !== '' && !t.includes('…'); }",
-        arg=f"#answer-{invitation['id']} .form-status", timeout=30_000)
+        arg=f"#answer-{invitation['id']} .form-status", timeout=WAIT_MS)
     gp.shot("answered-meeting")
     answers = [m for m in lise_py.messages(case_id, thread) if m["kind"] == "meeting_response"]
     assert len(answers) == 1

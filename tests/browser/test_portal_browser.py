@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from tests.browser.conftest import WAIT_MS
 from web.demo import store_demo_key_backups
 
 
@@ -82,7 +83,7 @@ def test_manager_reads_the_gps_answer_in_the_page_and_the_gp_reads_what_she_wrot
     b.shot("keys-wrong-passphrase")
     page.fill("#restore-passphrase", "demo")
     page.click("#keys-restore-submit")
-    page.wait_for_selector("#keys-ready:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT_MS)
     assert b.axe() == []
     b.shot("keys-restored")
 
@@ -92,7 +93,7 @@ def test_manager_reads_the_gps_answer_in_the_page_and_the_gp_reads_what_she_wrot
     b.shot("inbox")
     page.click(f"#thread-link-{thread}")
     message = page.locator(f"li#msg-{sent['id']}[data-opened=true]")
-    message.wait_for(timeout=30_000)
+    message.wait_for(timeout=WAIT_MS)
     assert answer_text in message.inner_text()
     b.shot("thread-decrypted")
     assert b.axe() == []
@@ -108,7 +109,7 @@ def test_manager_reads_the_gps_answer_in_the_page_and_the_gp_reads_what_she_wrot
     page.fill("#f-other_question", "Kan han starte på 50 % fra mandag?")
     b.shot("compose")
     page.click("#compose-send")
-    page.wait_for_selector("#compose-status:has-text('endt')", timeout=30_000)
+    page.wait_for_selector("#compose-status:has-text('endt')", timeout=WAIT_MS)
     b.shot("sent")
     mine = [m for m in gp.messages(case_id, thread) if m["sender_id"] == d["lise"]]
     assert len(mine) == 1
