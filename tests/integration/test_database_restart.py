@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="restarts a Post
                                 "(SAMBAND_TEST_DB=postgresql; scripts/test runs it)")
 
 PING = 30.0
-_next = functools.partial(next_event, timeout=15.0)
+_next = functools.partial(next_event, timeout=30.0)
 
 
 @pytest.fixture(scope="module")

@@ -113,7 +113,7 @@ def test_a_client_whose_node_dies_resumes_on_another_without_loss(world, clients
         while_away = [await asyncio.to_thread(send, f"mens B var nede {i}") for i in range(3)]
 
         killed = time.monotonic()
-        again = await _next(events, lambda e: e["type"] == "ready", timeout=15)
+        again = await _next(events, lambda e: e["type"] == "ready", timeout=30)
         assert again["node"] == world.base_url  # moved to the surviving node
         got = [await _next(events, lambda e: e["type"] == "message") for _ in while_away]
         proof.record("node-dies-client-resumes", sent_while_away=len(while_away), received_after_resume=len(got),

@@ -29,7 +29,7 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     return outcome.get("value")
 
 
-async def next_event(events: AsyncIterator[dict], predicate: Callable[[dict], bool], timeout: float = 10.0) -> dict:
+async def next_event(events: AsyncIterator[dict], predicate: Callable[[dict], bool], timeout: float = 30.0) -> dict:
     """The next event from a ``SambandClient.watch`` stream that ``predicate`` accepts,
     skipping the others; ``TimeoutError`` if none comes within ``timeout`` seconds."""
 

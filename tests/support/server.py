@@ -27,7 +27,7 @@ from web.app import create_app
 from web.database import make_engine, migrate
 from web.settings import Settings
 
-STARTUP_TIMEOUT = 15.0
+STARTUP_TIMEOUT = 60.0  # generous for a loaded 2-core machine; the wait ends when the server answers
 
 
 @dataclass(frozen=True)
