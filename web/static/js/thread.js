@@ -99,6 +99,24 @@ function showForm(li, joined) {
     say(status, "");
   }
   li.dataset.opened = "true";
+  prefillReply(li, joined);
+}
+
+/** Writing one's own version of a plan (?kind=follow_up_plan&reply_to=id): start from the
+ * plan being answered, in the fields still empty. */
+function prefillReply(li, joined) {
+  const compose = document.getElementById("compose");
+  if (!compose || compose.dataset.kind !== joined.kind || compose.elements.in_reply_to?.value !== li.dataset.messageId) return;
+  for (const [name, value] of Object.entries(joined.form)) {
+    if (value === null || typeof value === "object") continue;
+    const controls = [...compose.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+    if (controls.length === 1 && controls[0].matches("input:not([type=radio]):not([type=checkbox]), textarea") && !controls[0].value) {
+      controls[0].value = String(value);
+    } else if (controls.length && controls.every((c) => c.type === "radio") && !controls.some((c) => c.checked)) {
+      const match = controls.find((c) => c.value === String(value));
+      if (match) match.checked = true;
+    }
+  }
 }
 
 function showProblem(li, text) {
