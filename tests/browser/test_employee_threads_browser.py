@@ -86,6 +86,7 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     page.wait_for_url(f"**{mine}", timeout=60_000)
     page.wait_for_selector("#page[data-live=connected]", timeout=60_000)
     assert page.get_attribute("#nav-portal", "aria-current") == "page"
+    assert page.inner_text("h1") == "Samtale i saken din"
     assert world.person("hansen").ok(world.person("hansen").get("/directory/me/key-backup"))  # backed up
     assert page.locator("#no-messages").is_visible()
     assert hansen.axe() == []
@@ -103,6 +104,7 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     row = page.locator(f"[data-testid=thread][data-thread-id='{thread}']")
     assert row.get_attribute("data-unread") == "1"
     assert page.locator("[data-testid=threads-keys-needed]").count() == 0
+    assert page.inner_text("#unread-summary").startswith("Du har 1 ulest melding.")
     hansen.shot("portal-thread-unread")
     page.click(f"#thread-link-{thread}")
     li = page.locator("li[data-testid=message][data-opened=true]").first

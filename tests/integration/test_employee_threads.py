@@ -72,6 +72,7 @@ def test_the_employee_sees_his_threads_and_only_those(browser, world, clients):
     sent = gp.send(case_id, with_him, "note", {"category": "functional_ability", "text": text})
     portal = hansen.get("/portal").text
     assert re.search(rf'data-thread-id="{with_him}" data-unread="1"', portal)
+    assert "Du har 1 ulest melding." in portal
     page = hansen.get(mine)
     assert page.status_code == 200
     assert f'id="msg-{sent["id"]}"' in page.text and text not in page.text  # sealed: the browser opens it

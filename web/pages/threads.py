@@ -66,7 +66,7 @@ def conversations(request: Request, session: Session, me: Actor, my_cases: list[
                        for p in people if p.actor_id != me.id and p.actor_id in names],
         })
     return {
-        "conversations": views,
+        "conversations": views, "unread_messages": sum(v["unread"] for v in views),
         "thread_topics": [{"value": "conversation", "label": t("inbox.topic.conversation")}]
         + [{"value": k["kind"], "label": t.title(k)} for k in _kinds_for(me)
            if k["kind"] not in ANSWER_KINDS and k["kind"] != "note"],
@@ -85,7 +85,8 @@ def thread_page(case_id: str, thread_id: str, request: Request, session: Session
                              kind=kind, reply_to=reply_to)
     if isinstance(context, Response):
         return context
-    context.update(active="portal", back="/portal#threads", back_label="empthreads.back")
+    context.update(active="portal", back="/portal#threads", back_label="empthreads.back",
+                   page_title=translator(request)("empthreads.thread_title"))
     return render(request, "thread.html", context)
 
 
