@@ -433,6 +433,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "you and the people you write with can read them — not samband itself.",
     ),
     "empthreads.keys_back": ("Tilbake til saken din", "Back to your case"),
+    "empthreads.no_sections": (
+        "Denne meldingen ble sendt før du hadde nøkler, så den kan ikke åpnes. Be avsenderen om å sende den på nytt.",
+        "This message was sent before you had keys, so it cannot be opened. Ask the sender to send it again.",
+    ),
     "empthreads.answered": ("Du har svart — se svaret ditt", "You have answered — see your answer"),
     "empthreads.ack.title": ("Svar på planen", "Answer the plan"),
     "empthreads.ack.comment": ("Kommentar (skriv den hvis du har kommentarer)", "Comment (write it if you have comments)"),

@@ -51,7 +51,7 @@ def _members(world, thread_id: str) -> set[str]:
 def test_the_employee_sees_his_threads_and_only_those(browser, world, clients):
     d, case_id = world.demo.actors, world.demo.cases["hansen"]
     gp = clients("solberg")
-    with_him = gp.start_thread(case_id, [d["hansen"]], topic="conversation")["id"]
+    with_him = gp.start_thread(case_id, [d["hansen"], d["lise"]], topic="conversation")["id"]
     without_him = gp.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]
     mine = f"/portal/cases/{case_id}/threads/{with_him}"
     hansen = browser("hansen")
@@ -67,7 +67,11 @@ def test_the_employee_sees_his_threads_and_only_those(browser, world, clients):
     keys_page = hansen.get(response.headers["location"]).text
     assert 'id="keys-why"' in keys_page and f'href="{mine}"' in keys_page
 
-    clients("hansen")  # keys made and published (as the browser does at first use)
+    # Sent before he had keys: it reached Lise, not him, and his page says so plainly.
+    world.grant_from_hansen(d["lise"])
+    early = gp.send(case_id, with_him, "note", {"category": "functional_ability", "text": "Sendt før nøklene."})
+
+    me = clients("hansen")  # keys made and published (as the browser does at first use)
     text = "Hei Per, hvordan går det med ryggen?"
     sent = gp.send(case_id, with_him, "note", {"category": "functional_ability", "text": text})
     portal = hansen.get("/portal").text
@@ -77,6 +81,13 @@ def test_the_employee_sees_his_threads_and_only_those(browser, world, clients):
     assert page.status_code == 200
     assert f'id="msg-{sent["id"]}"' in page.text and text not in page.text  # sealed: the browser opens it
     assert 'href="/portal#threads"' in page.text and 'id="nav-portal"' in page.text
+    early_li = page.text[page.text.index(f'id="msg-{early["id"]}"'):page.text.index(f'id="msg-{sent["id"]}"')]
+    assert "Denne meldingen ble sendt før du hadde nøkler" in early_li
+
+    # His own message: he may recall it from his page, and is sent back to it.
+    own = me.send(case_id, with_him, "note", {"category": "work_tasks", "text": "Jeg angrer."})
+    response = hansen.post(f"/inbox/messages/{own['id']}/recall", data={"csrf_token": _token(page.text)})
+    assert response.status_code == 303 and response.headers["location"] == f"{mine}#msg-{own['id']}"
 
     # The professionals' link to the same thread sends him to his own page.
     assert hansen.get(f"/inbox/cases/{case_id}/threads/{with_him}").headers["location"] == mine
