@@ -445,6 +445,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "choice.acknowledgement.read_with_comments": ("Jeg har lest planen og har kommentarer",
                                                   "I have read the plan and have comments"),
     "js.empthreads_comment_needed": ("Skriv kommentaren din først.", "Write your comment first."),
+    "js.empthreads_ack_title": ("Svar på planen", "Answer the plan"),
+    "js.empthreads_ack_comment": ("Kommentar (skriv den hvis du har kommentarer)", "Comment (write it if you have comments)"),
     # --- strings for page scripts (js.*) ---------------------------------------------------------------
     "js.wrong_passphrase": ("Feil passordfrase — prøv igjen", "Wrong passphrase — try again"),
     "js.passphrase_short": ("Passordfrasen må ha minst 10 tegn.", "The passphrase needs at least 10 characters."),
