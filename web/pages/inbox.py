@@ -34,7 +34,8 @@ router = APIRouter(prefix="/inbox", include_in_schema=False, route_class=PageRou
 SEARCH_LIMIT = 20
 ANSWERS = ("coming", "new_time_wanted", "cannot_come")
 ACKS = ("read_and_agree", "read_with_comments")
-ANSWER_TO = {"meeting_response": "meeting_invitation", "follow_up_plan_ack": "follow_up_plan"}  # answer kind: what it answers
+# An answer's kind: what it answers.
+ANSWER_TO = {"meeting_response": "meeting_invitation", "follow_up_plan_ack": "follow_up_plan"}
 ITEM_ROWS = 3  # rows offered for a list of objects (meeting participants, tasks)
 
 
@@ -257,7 +258,8 @@ def _message_rows(t: Translator, me: Actor, messages: list[dict], names: dict[st
             "mine": m["sender_id"] == me.id, "receipt_lines": receipts,
             "categories": [t.category(s["category"]) for s in m["my_sections"]],
             "answerable": m["kind"] == "meeting_invitation" and m["sender_id"] != me.id and not m["recalled"],
-            "acknowledgeable": may_ack and m["kind"] == "follow_up_plan" and m["sender_id"] != me.id and not m["recalled"],
+            "acknowledgeable": (may_ack and m["kind"] == "follow_up_plan" and m["sender_id"] != me.id
+                                and not m["recalled"]),
             "my_answer": answered.get(m["id"]),
         })
     return rows

@@ -21,7 +21,14 @@ from messaging import cases as case_service
 from messaging import threads as thread_service
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
-from web.pages.inbox import _has_encryption_key, _kind_titles, _kinds_for, portal_thread_url, thread_context, thread_url_for
+from web.pages.inbox import (
+    _has_encryption_key,
+    _kind_titles,
+    _kinds_for,
+    portal_thread_url,
+    thread_context,
+    thread_url_for,
+)
 from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
