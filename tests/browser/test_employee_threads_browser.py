@@ -163,6 +163,14 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     (ack,) = [m for m in lise.messages(case_id, meeting) if m["kind"] == "follow_up_plan_ack"]
     seen = lise.read(ack["id"])
     assert seen.form == {"acknowledgement": "read_and_agree"} and seen.in_reply_to == plan["id"]
+    # She sees both answers in her own page too, opened in her browser.
+    manager = browsers("lise")
+    _restore_keys(manager)
+    manager.page.goto(f"/inbox/cases/{case_id}/threads/{meeting}")
+    assert "Jeg kommer" in _opened(manager, response["id"]).inner_text()
+    assert "Jeg har lest planen og er enig" in _opened(manager, ack["id"]).inner_text()
+    manager.shot("manager-sees-answers")
+
     page.reload()
     page.locator(f"#msg-{plan['id']} [data-testid=my-answer]").wait_for()
     page.click(f"#msg-{plan['id']} [data-testid=own-plan]")
@@ -189,4 +197,4 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     hansen.shot("en-own-thread")
     (mine_sent,) = lise.messages(case_id, started)
     assert lise.read(mine_sent["id"]).form["text"] == "Can we talk about shorter days next week?"
-    assert hansen.errors == [] and gp.errors == []
+    assert hansen.errors == [] and gp.errors == [] and manager.errors == []
