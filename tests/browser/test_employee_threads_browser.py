@@ -93,6 +93,7 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     hansen.shot("thread-ready")
     page.click("#back-to-inbox")
     page.wait_for_url("**/portal#threads")
+    page.wait_for_selector("#threads[data-live=connected]", timeout=60_000)
 
     # The GP's note (Hansen can now receive it): unread on his page until he opens it.
     note = "Hei Per! Prøvesvarene er fine. Hvordan går det med ryggen?"
@@ -100,6 +101,8 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     gp.page.wait_for_selector(f"#members [data-actor-id='{d['hansen']}']")
     assert "kan ikke motta" not in gp.page.inner_text(f"#members [data-actor-id='{d['hansen']}']")
     _send_note(gp, note)
+    page.locator(f"[data-testid=thread][data-thread-id='{thread}'][data-unread='1']").wait_for(timeout=60_000)
+    assert page.locator(f"#unread-{thread}").is_visible()  # live, without a reload
     page.reload()
     row = page.locator(f"[data-testid=thread][data-thread-id='{thread}']")
     assert row.get_attribute("data-unread") == "1"

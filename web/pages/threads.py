@@ -78,6 +78,7 @@ def conversations(request: Request, session: Session, me: Actor, my_cases: list[
         + [{"value": k["kind"], "label": t.title(k)} for k in _kinds_for(me)
            if k["kind"] not in ANSWER_KINDS and k["kind"] != "note"],
         "has_keys": _has_encryption_key(session, me),
+        "ws_cursor": thread_service.latest_event_seq(session, me.id),
     }
 
 
