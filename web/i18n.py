@@ -439,6 +439,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Be avsenderen om å sende den på nytt.",
         "This message was sent before you had keys, so it cannot be opened. Ask the sender to send it again.",
     ),
+    "empthreads.not_sent": ("Meldingen ble ikke sendt", "The message was not sent"),
+    "empthreads.not_sent_lead": (
+        "Ingen i samtalen kan ta imot den ennå: de har ikke laget nøklene sine. Prøv igjen senere.",
+        "Nobody in the conversation can receive it yet: they have not made their keys. Try again later.",
+    ),
     "empthreads.answered": ("Du har svart — se svaret ditt", "You have answered — see your answer"),
     "empthreads.ack.title": ("Svar på planen", "Answer the plan"),
     "empthreads.ack.comment": ("Kommentar (skriv den hvis du har kommentarer)",

@@ -200,4 +200,23 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     hansen.shot("en-own-thread")
     (mine_sent,) = lise.messages(case_id, started)
     assert lise.read(mine_sent["id"]).form["text"] == "Can we talk about shorter days next week?"
+
+    # Someone in his case without keys (the company physician gave hers up) cannot get his
+    # message: he is told so, and not offered to ask himself for consent.
+    vold = world.person("vold")
+    for key in vold.ok(vold.get(f"/directory/actors/{d['vold']}/keys")):
+        vold.ok(vold.post(f"/directory/me/keys/{key['key_id']}/revoke"), 200)
+    page.goto("/portal")
+    page.click(f"#new-thread-{case_id}-box summary")
+    page.check(f"#member-{case_id}-{d['vold']}")
+    page.click(f"#new-thread-{case_id} [data-testid=start-thread]")
+    page.wait_for_url(re.compile(rf"/portal/cases/{case_id}/threads/[0-9a-f-]+$"), timeout=60_000)
+    page.select_option("#f-category", value="work_tasks")
+    page.fill("#f-text", "Hello?")
+    page.click("#compose-send")
+    page.wait_for_selector("#consent-missing:not([hidden])", timeout=60_000)
+    assert page.inner_text("#consent-missing-h") == "The message was not sent"
+    assert page.locator("#consent-request-form").count() == 0
+    assert hansen.axe() == []
+    hansen.shot("en-not-sent-no-keys")
     assert hansen.errors == [] and gp.errors == [] and manager.errors == []
