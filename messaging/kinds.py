@@ -94,6 +94,7 @@ class Kind(StrEnum):
     MEETING_CANCELLATION = "meeting_cancellation"
     MINUTES = "minutes"
     FOLLOW_UP_PLAN = "follow_up_plan"
+    FOLLOW_UP_PLAN_ACK = "follow_up_plan_ack"
 
 
 class Party(StrEnum):
@@ -350,6 +351,19 @@ class FollowUpPlan(_Form):
         return self
 
 
+class FollowUpPlanAck(_Form):
+    # The other party's answer to a plan it was sent (in reply to it): the employee has
+    # read the plan and agrees, or has comments.  A plan of his own is a follow_up_plan.
+    acknowledgement: Literal["read_and_agree", "read_with_comments"] = _f(_FP, "Svar på planen", "Answer to the plan")
+    comment: Medium | None = _f(_FP, "Kommentar", "Comment", default=None)
+
+    @model_validator(mode="after")
+    def _comment_given(self) -> FollowUpPlanAck:
+        if self.acknowledgement == "read_with_comments" and not self.comment:
+            raise ValueError("'comment' is required when the answer is 'read_with_comments'")
+        return self
+
+
 # --- NAV dialogmelding equivalents ---------------------------------------------------
 
 OID_PREFIX = "2.16.578.1.12.4.1.1."
@@ -464,6 +478,9 @@ KINDS: dict[Kind, KindSpec] = {s.kind: s for s in (
           P.FOLLOW_UP_PLAN,
           (_dm("DIALOG_NOTAT", "8127", 1, "Oppfølgingsplan", _EMPLOYER | {Role.EMPLOYEE}, _BEHANDLER),),
           "NAV delivers the plan to the GP as a PDF in a DIALOG_NOTAT 8127/1."),
+    _spec(K.FOLLOW_UP_PLAN_ACK, "Svar på oppfølgingsplan", "Answer to the follow-up plan", FollowUpPlanAck,
+          _EMPLOYER | {Role.EMPLOYEE}, P.FOLLOW_UP_PLAN, None,
+          "New in samband: NAV's plan carries only 'employee_contributed'; the read-and-agree answer has no code."),
 )}
 
 

@@ -84,6 +84,10 @@ class Browser:
         self.page.get_by_label(re.compile("bruker|user", re.I)).fill(username)
         self.page.get_by_label(re.compile("passord|password", re.I)).fill(password)
         self.page.keyboard.press("Enter")
+        # Wait until the browser is back from the IdP: "networkidle" alone can hold before the
+        # form's navigation starts on a loaded machine, and the next goto then cancels the sign-in.
+        self.page.wait_for_url(lambda url: "/idp/" not in url and "/auth/callback" not in url and "/login" not in url,
+                               timeout=60_000)
         self.page.wait_for_load_state("networkidle")
 
     def close(self) -> None:

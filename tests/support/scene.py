@@ -132,6 +132,7 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/portal/grants/{grant_id}/revoke"): {},
         ("POST", "/portal/requests/{request_id}/answer"): {"answer": "accept"},
         ("POST", "/inbox/cases/{case_id}/threads"): {"member_ids": d["solberg"], "topic": "conversation"},
+        ("POST", "/portal/cases/{case_id}/threads"): {"member_ids": d["solberg"], "topic": "conversation"},
         ("POST", "/inbox/cases/{case_id}/participants"): {"actor_id": d["kari"], "reason": "HR hjelper med tilrettelegging"},
         ("POST", "/inbox/messages/{message_id}/recall"): {},
     }

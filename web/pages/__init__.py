@@ -2,6 +2,8 @@
 
 - ``home``: the landing page, where signed-in people go, the language switch, sign-out;
 - ``employee``: ``/portal`` — the employee's case, consents, requests, log, timeline;
+- ``threads``: the employee's threads — listed on ``/portal``, read and answered at
+  ``/portal/cases/{case}/threads/{thread}``, started from ``/portal``;
 - ``inbox``: ``/inbox`` — professionals' cases and threads, search, a thread;
 - ``keys``: ``/keys`` — private keys made, stored and restored in the browser.
 
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.pages import employee, home, inbox, keys
+from web.pages import employee, home, inbox, keys, threads
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
 router.include_router(employee.router)
+router.include_router(threads.router)
 router.include_router(inbox.router)
 router.include_router(keys.router)

@@ -31,6 +31,7 @@ from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
 from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
 
@@ -219,6 +220,7 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         "categories": [{"value": c.value, "label": t.category(c)} for c in Category],
         "purposes": [{"value": p.value, "label": t.purpose(p)} for p in Purpose],
         "durations": DURATIONS,
+        **conversations(request, session, me, my_cases),
     }
 
 

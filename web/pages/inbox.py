@@ -24,7 +24,7 @@ from directory.errors import InvalidInput, SambandError
 from directory.models import Actor
 from messaging import cases as case_service
 from messaging import threads as thread_service
-from messaging.kinds import catalog
+from messaging.kinds import catalog, kind_spec
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import Translator
@@ -33,6 +33,9 @@ from web.pages.render import FormDep, PageRoute, flash, redirect, render, transl
 router = APIRouter(prefix="/inbox", include_in_schema=False, route_class=PageRoute)
 SEARCH_LIMIT = 20
 ANSWERS = ("coming", "new_time_wanted", "cannot_come")
+ACKS = ("read_and_agree", "read_with_comments")
+# An answer's kind: what it answers.
+ANSWER_TO = {"meeting_response": "meeting_invitation", "follow_up_plan_ack": "follow_up_plan"}
 ITEM_ROWS = 3  # rows offered for a list of objects (meeting participants, tasks)
 
 
@@ -43,6 +46,15 @@ def _professional(me: Actor) -> Response | None:
 
 def _thread_url(case_id: str, thread_id: str) -> str:
     return f"/inbox/cases/{quote(case_id)}/threads/{quote(thread_id)}"
+
+
+def portal_thread_url(case_id: str, thread_id: str) -> str:
+    """The employee's own page for a thread he is in."""
+    return f"/portal/cases/{quote(case_id)}/threads/{quote(thread_id)}"
+
+
+def thread_url_for(me: Actor, case_id: str, thread_id: str) -> str:
+    return portal_thread_url(case_id, thread_id) if me.role == "employee" else _thread_url(case_id, thread_id)
 
 
 def _my_cases(session: Session, me: Actor) -> list[Case]:
@@ -225,6 +237,10 @@ def _field_views(t: Translator, fields: list[dict], prefix: str = "") -> list[di
 
 def _message_rows(t: Translator, me: Actor, messages: list[dict], names: dict[str, str]) -> list[dict]:
     kinds = _kind_titles(t)
+    # My own answers (a meeting response, a plan acknowledgement), by what they answer.
+    answered = {m["in_reply_to"]: m["id"] for m in messages
+                if m["sender_id"] == me.id and m["in_reply_to"] and m["kind"] in ANSWER_TO and not m["recalled"]}
+    may_ack = me.role in kind_spec("follow_up_plan_ack").sender_roles
     rows = []
     for m in messages:
         receipts = []
@@ -242,19 +258,26 @@ def _message_rows(t: Translator, me: Actor, messages: list[dict], names: dict[st
             "mine": m["sender_id"] == me.id, "receipt_lines": receipts,
             "categories": [t.category(s["category"]) for s in m["my_sections"]],
             "answerable": m["kind"] == "meeting_invitation" and m["sender_id"] != me.id and not m["recalled"],
+            "acknowledgeable": (may_ack and m["kind"] == "follow_up_plan" and m["sender_id"] != me.id
+                                and not m["recalled"]),
+            "my_answer": answered.get(m["id"]),
         })
     return rows
 
 
-@router.get("/cases/{case_id}/threads/{thread_id}")
-def thread_page(case_id: str, thread_id: str, request: Request, session: SessionDep, me: CurrentActor,
-                kind: str = "", reply_to: str = "") -> Response:
-    if (away := _professional(me)) is not None:
-        return away
+def thread_context(request: Request, session: Session, me: Actor, case_id: str, thread_id: str, *,
+                   url: str, kind: str = "", reply_to: str = "") -> dict | Response:
+    """What thread.html shows a member of the thread (a professional, or the employee on
+    his portal): metadata only, and the compose form for the kinds ``me`` may send.
+    ``url`` is where this page lives.  Without keys on record: a redirect to /keys.
+
+    Raises:
+        ThreadNotFound: ``me`` is not a member of the thread (or of the case).
+    """
     t = translator(request)
     thread = thread_service.require_thread(session, me, case_id, thread_id)
     if not _has_encryption_key(session, me):
-        return redirect("/keys?" + urlencode({"next": request.url.path}))
+        return redirect("/keys?" + urlencode({"next": url}))
     case = case_service.require_case(session, me, case_id)
     members = thread_service.member_ids(session, thread.id)
     people = directory_store.actors_by_ids(session=session, ids=list({*members, case.employee_id}))
@@ -265,17 +288,29 @@ def thread_page(case_id: str, thread_id: str, request: Request, session: Session
     kinds = _kinds_for(me)
     chosen = next((k for k in kinds if k["kind"] == kind), None) or next((k for k in kinds if k["kind"] == "note"), None)
     rows = _message_rows(t, me, messages, names)
-    return render(request, "thread.html", {
+    return {
         "me": me, "active": "inbox", "case": case, "thread": thread, "employee": names.get(case.employee_id, ""),
         "members": [{"id": m, "name": names.get(m, ""), "role": roles.get(m, ""), "can_receive": m in reachable,
                      "is_me": m == me.id} for m in members],
         "messages": rows, "kinds": kinds, "kind": chosen,
         "fields": _field_views(t, chosen["fields"]) if chosen else [],
         "reply_to": reply_to if any(r["id"] == reply_to for r in rows) else "",
-        "answers": ANSWERS, "ws_cursor": thread_service.latest_event_seq(session, me.id),
-        "durations": (4, 8, 12, 26), "url": _thread_url(case_id, thread_id),
+        "answers": ANSWERS, "acks": ACKS, "can_ack": me.role in kind_spec("follow_up_plan_ack").sender_roles,
+        "ws_cursor": thread_service.latest_event_seq(session, me.id),
+        "durations": (4, 8, 12, 26), "url": url, "back": "/inbox",
         "categories": [c.value for c in Category],
-    })
+    }
+
+
+@router.get("/cases/{case_id}/threads/{thread_id}")
+def thread_page(case_id: str, thread_id: str, request: Request, session: SessionDep, me: CurrentActor,
+                kind: str = "", reply_to: str = "") -> Response:
+    if me.role == "employee":  # his own thread page, on his portal (404 if he is not in the thread)
+        thread_service.require_thread(session, me, case_id, thread_id)
+        return redirect(portal_thread_url(case_id, thread_id))
+    context = thread_context(request, session, me, case_id, thread_id, url=_thread_url(case_id, thread_id),
+                             kind=kind, reply_to=reply_to)
+    return context if isinstance(context, Response) else render(request, "thread.html", context)
 
 
 @router.post("/messages/{message_id}/recall")
@@ -283,4 +318,4 @@ def recall(message_id: str, request: Request, session: SessionDep, me: CurrentAc
     t = translator(request)
     message = request.app.state.delivery.recall(session, me, message_id)
     flash(request, t("flash.recalled"))
-    return redirect(_thread_url(message.case_id, message.thread_id) + f"#msg-{message.id}")
+    return redirect(thread_url_for(me, message.case_id, message.thread_id) + f"#msg-{message.id}")

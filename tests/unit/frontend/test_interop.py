@@ -332,6 +332,8 @@ INVALID_FORMS: list[tuple[str, dict]] = [
     ("follow_up_plan", {**EXAMPLES["follow_up_plan"], "employee_contributed": False}),  # _contribution
     ("follow_up_plan", {**EXAMPLES["follow_up_plan"], "employee_not_contributed_reason": "x"}),
     ("follow_up_plan", {**EXAMPLES["follow_up_plan"], "send_to_gp": "true"}),
+    ("follow_up_plan_ack", {"acknowledgement": "read_with_comments"}),  # _comment_given
+    ("follow_up_plan_ack", {"acknowledgement": "maybe"}),
     ("minutes", {"held_on": "2026-02-30", "summary": "x"}),
     ("minutes", {"held_on": "2026-04-14", "summary": "x", "tasks": [{"party": "employer"}]}),
     ("note", {"category": "everything", "text": "x"}),

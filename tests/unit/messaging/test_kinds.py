@@ -79,6 +79,7 @@ EXAMPLES: dict[str, dict] = {
         "send_to_nav": False,
         "employee_contributed": True,
     },
+    "follow_up_plan_ack": {"acknowledgement": "read_with_comments", "comment": "Greit, men jeg vil prøve 5 timer fra uke 3."},
 }
 
 
@@ -211,6 +212,11 @@ class TestErrors:
         with pytest.raises(KindError, match="'employee_not_contributed_reason' is required"):
             split("follow_up_plan", {**EXAMPLES["follow_up_plan"], "employee_contributed": False})
 
+    def test_plan_answer_with_comments_needs_the_comment(self):
+        with pytest.raises(KindError, match="'comment' is required"):
+            split("follow_up_plan_ack", {"acknowledgement": "read_with_comments"})
+        assert validate("follow_up_plan_ack", {"acknowledgement": "read_and_agree"}) == {"acknowledgement": "read_and_agree"}
+
     def test_strings_are_not_taken_as_booleans_or_numbers(self):
         with pytest.raises(KindError, match="send_to_gp"):
             split("follow_up_plan", {**EXAMPLES["follow_up_plan"], "send_to_gp": "yes"})
@@ -313,6 +319,9 @@ class TestCatalog:
         assert req["oid"] == "2.16.578.1.12.4.1.1.8129"
         (plan,) = by_kind["follow_up_plan"]["dialogmelding"]
         assert (plan["type"], plan["kodeverk"], plan["code"]) == ("DIALOG_NOTAT", "8127", 1)
+        ack = by_kind["follow_up_plan_ack"]
+        assert ack["dialogmelding"] is None and ack["sender_roles"] == ["employee", "hr", "nearest_manager"]
+        assert ack["categories"] == ["follow_up_plan"]
 
 
 class TestDialogmeldingCode:

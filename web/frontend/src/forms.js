@@ -306,6 +306,12 @@ export const RULES = {
       return null;
     },
   },
+  follow_up_plan_ack: {
+    _comment_given(f) {
+      return f.acknowledgement === "read_with_comments" && !f.comment
+        ? "'comment' is required when the answer is 'read_with_comments'" : null;
+    },
+  },
 };
 
 /**

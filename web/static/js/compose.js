@@ -12,7 +12,8 @@
 //      every wrap again; a 403 CONSENT_REQUIRED lists what is missing the same way.
 //
 // Meeting invitations are answered with three buttons (coming / new_time_wanted /
-// cannot_come), each a meeting_response sent the same way.
+// cannot_come), each a meeting_response sent the same way; a follow-up plan is answered
+// the same way with a follow_up_plan_ack (the form's data-kind; the button names the field).
 //
 // The bundle API used: loadCatalog, split, forms.fromInputs, seal, publicKeys, b64url,
 // fromB64url, KEM_XWING, KEM_X25519 (and KindError's name).
@@ -251,11 +252,22 @@ async function onAnswer(event) {
   const answer = event.submitter?.value;
   const status = formEl.querySelector(".form-status");
   if (!answer) return;
+  // A meeting response, or (data-kind) another answer form: the button names the field.
+  const field = event.submitter.name || "answer";
+  const form = { [field]: answer };
+  const comment = formEl.elements.comment?.value.trim();
+  if (comment) form.comment = comment;
+  const needs = event.submitter.dataset.needs;
+  if (needs && !form[needs]) {
+    say(status, s("empthreads_comment_needed"), { error: true });
+    formEl.elements[needs]?.focus();
+    return;
+  }
   for (const b of formEl.querySelectorAll("button")) b.disabled = true;
   say(status, s("sending"));
   try {
-    await sealAndSend("meeting_response", { answer }, { inReplyTo: formEl.dataset.replyTo });
-    say(status, `${s("sent")} (${choiceLabel("answer", answer)})`);
+    await sealAndSend(formEl.dataset.kind || "meeting_response", form, { inReplyTo: formEl.dataset.replyTo });
+    say(status, `${s("sent")} (${choiceLabel(field, answer)})`);
   } catch (error) {
     say(status, "");
     for (const b of formEl.querySelectorAll("button")) b.disabled = false;

@@ -7,12 +7,14 @@
 // it resumes from the last seq seen.
 //
 // Every event is re-dispatched as a "samband:event" DOM event (thread.js opens new
-// messages, applies receipts and recalls).  On the inbox page this script itself bumps
-// the unread count of the thread and says so in the live region.
+// messages, applies receipts and recalls).  On the inbox page (and the employee's list
+// of conversations on /portal) this script itself bumps the unread count of the thread
+// and says so in the live region.
 
 import { s, say } from "./common.js";
 
-const page = document.getElementById("page");
+// The page's root: #page, or on /portal the conversations section (data-page="threads").
+const page = document.getElementById("page") ?? document.querySelector("[data-ws-cursor]");
 const MAX_BACKOFF = 30000;
 
 function onInbox(event) {
@@ -61,7 +63,7 @@ function connect(startCursor) {
         socket.send(JSON.stringify({ type: "pong" }));
         return;
       }
-      if (page.dataset.page === "inbox") onInbox(event);
+      if (page.dataset.page === "inbox" || page.dataset.page === "threads") onInbox(event);
       document.dispatchEvent(new CustomEvent("samband:event", { detail: event }));
     });
     socket.addEventListener("close", (closed) => {

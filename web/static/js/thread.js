@@ -99,6 +99,24 @@ function showForm(li, joined) {
     say(status, "");
   }
   li.dataset.opened = "true";
+  prefillReply(li, joined);
+}
+
+/** Writing one's own version of a plan (?kind=follow_up_plan&reply_to=id): start from the
+ * plan being answered, in the fields still empty. */
+function prefillReply(li, joined) {
+  const compose = document.getElementById("compose");
+  if (!compose || compose.dataset.kind !== joined.kind || compose.elements.in_reply_to?.value !== li.dataset.messageId) return;
+  for (const [name, value] of Object.entries(joined.form)) {
+    if (value === null || typeof value === "object") continue;
+    const controls = [...compose.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+    if (controls.length === 1 && controls[0].matches("input:not([type=radio]):not([type=checkbox]), textarea") && !controls[0].value) {
+      controls[0].value = String(value);
+    } else if (controls.length && controls.every((c) => c.type === "radio") && !controls.some((c) => c.checked)) {
+      const match = controls.find((c) => c.value === String(value));
+      if (match) match.checked = true;
+    }
+  }
 }
 
 function showProblem(li, text) {
@@ -200,6 +218,7 @@ function shell({ id, senderId, kind, createdAt, mine, unread, inReplyTo }) {
       el("p", { class: "form-title" }, s("answer_title")), el("div", { class: "button-row" }, ...buttons),
       el("p", { class: "form-status", role: "status" })));
   }
+  if (kind === "follow_up_plan" && !mine && page.dataset.canAck === "true") li.append(ackForm(id));
   if (mine) {
     li.append(el("form", { method: "post", action: `/inbox/messages/${id}/recall`, class: "inline-form recall-form", id: `recall-${id}` },
       el("input", { type: "hidden", name: "csrf_token", value: csrfToken() }),
@@ -208,6 +227,18 @@ function shell({ id, senderId, kind, createdAt, mine, unread, inReplyTo }) {
     li.append(el("p", {}, el("a", { href: `${threadUrl}?kind=note&reply_to=${id}#compose-section`, class: "reply-link" }, s("reply", { kind: kindTitle(kind) }))));
   }
   return li;
+}
+
+/** The answer to a plan (the same form thread.html renders; compose.js sends it). */
+function ackForm(id) {
+  const buttons = ["read_and_agree", "read_with_comments"].map((a) =>
+    el("button", { type: "submit", name: "acknowledgement", value: a, dataset: { testid: `ack-${a}`, ...(a === "read_with_comments" ? { needs: "comment" } : {}) } },
+      s(`choice.acknowledgement.${a}`)));
+  return el("form", { class: "meeting-response plan-answer", id: `ack-${id}`, dataset: { testid: "plan-ack", replyTo: id, kind: "follow_up_plan_ack" } },
+    el("p", { class: "form-title" }, s("empthreads_ack_title")),
+    el("div", { class: "field" }, el("label", { for: `ack-comment-${id}` }, s("empthreads_ack_comment")),
+      el("textarea", { id: `ack-comment-${id}`, name: "comment", rows: "3", maxlength: "1000" })),
+    el("div", { class: "button-row" }, ...buttons), el("p", { class: "form-status", role: "status" }));
 }
 
 function insert(li) {
