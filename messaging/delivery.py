@@ -367,6 +367,13 @@ class Delivery:
         """What to push for one inbox event, re-authorised now; None if nothing may go."""
         base = {"seq": event.seq, "type": event.kind, "message_id": event.message_id,
                 "case_id": event.case_id, "thread_id": event.thread_id, **json.loads(event.data)}
+        if event.case_id is not None and event.thread_id is not None:
+            # Someone removed from the case, or excluded, hears nothing more of it: not
+            # the receipts of what they sent, nor the recalls of what they got.
+            try:
+                threads.require_thread(session, me, event.case_id, event.thread_id)
+            except threads.ThreadNotFound:
+                return None
         if event.kind != "message":
             return base
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -26,7 +26,6 @@ from directory.errors import SambandError
 from directory.models import Actor
 from directory.types import CaseRole
 from messaging import cases as case_service
-from messaging import timeline
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
@@ -88,11 +87,7 @@ def _case_view(session: Session, t: Translator, case: Case) -> dict:
     rows = case_service.participants(session, case.id)
     actors = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=[p.actor_id for p in rows])}
     reachable = directory_store.actors_with_encryption_key(session=session, actor_ids=list(actors))
-    grades = case_service.grade_history(session, case.id)
-    milestones = timeline.milestones(
-        case.start_date, [timeline.GradePeriod(g.from_date, g.grade) for g in grades if g.grade >= 1] or
-        [timeline.GradePeriod(case.start_date, max(case.grade, 1))], date.today(),
-    )
+    milestones = case_service.case_milestones(session, case)
     return {
         "case": case,
         "participants": [

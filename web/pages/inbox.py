@@ -183,7 +183,8 @@ def add_participant(case_id: str, request: Request, session: SessionDep, me: Cur
         flash(request, t("search.err.reason"), "error")
         return redirect(back)
     try:
-        row = case_service.add_participant(session, me, case_id, actor_id, reason[:500])
+        row = case_service.add_participant(session, me, case_id, actor_id, reason[:500],
+                                           consent=request.app.state.consent)
     except SambandError as exc:
         if exc.status == 404 and exc.code == "CASE_NOT_FOUND":
             raise
