@@ -320,7 +320,8 @@ class Delivery:
         """The sender withdraws a message sent to the wrong person or about the wrong patient."""
         now = now or utcnow()
         message = session.get(Message, message_id)
-        if message is None or message.sender_id != me.id:
+        if message is None or message.sender_id != me.id or not threads.takes_part(session, me, message.thread_id):
+            # A sender who has left the case (removed, excluded) hears the made-up id's answer.
             raise MessageNotFound(f"you sent no message {message_id}")
         if message.recalled_at is not None:
             return message

@@ -70,6 +70,11 @@ def require_thread(session: Session, viewer: Actor, case_id: str, thread_id: str
     return thread
 
 
+def takes_part(session: Session, viewer: Actor, thread_id: str) -> bool:
+    """Whether ``viewer`` is a member of the thread and still takes part in its case."""
+    return viewer.id in member_ids(session, thread_id)
+
+
 def threads_for(session: Session, viewer: Actor, case_id: str) -> list[Thread]:
     cases.require_case(session, viewer, case_id)
     mine = select(ThreadMember.thread_id).where(ThreadMember.actor_id == viewer.id)

@@ -549,7 +549,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{actor} tried to add {recipient} to your case. It was stopped because you excluded {recipient}. "
         "{actor} was not told why.",
     ),
-    "people.err.choose": ("Velg en person eller en virksomhet fra listen.", "Choose a person or an organisation from the list."),
     "people.done.excluded": ("{who} er nå stengt ute.", "{who} is now excluded."),
     "people.done.ended": ("Disse er tatt ut av saken: {names}.", "Taken out of your case: {names}."),
     "people.done.lifted": ("Utestengingen av {who} er opphevet.", "The exclusion of {who} is lifted."),

@@ -429,8 +429,12 @@ def exclude_confirm(request: Request, session: SessionDep, me: CurrentActor, act
             action="/portal/exclusions", fields={"organisation_id": organisation_id}, exceptions=there,
             submit=t("confirm.exclude_org.submit", org=org),
         )
-    flash(request, t("people.err.choose"), "error")
-    return redirect(PEOPLE_BACK)
+    raise _not_yours()
+
+
+def _not_yours() -> SambandError:
+    # Only ids the page offered get here; anything else is the made-up id's answer.
+    return SambandError("no such person or organisation among yours", code="NOT_FOUND", status=404)
 
 
 @router.post("/exclusions")
@@ -447,8 +451,7 @@ def exclude(request: Request, session: SessionDep, me: CurrentActor, form: FormD
         data = ExclusionCreate(organisation_id=organisation_id, except_ids=excepted)
         who = t("people.everyone_at", org=scope.organisations[organisation_id])
     else:
-        flash(request, t("people.err.choose"), "error")
-        return redirect(PEOPLE_BACK)
+        raise _not_yours()
     _exclusion, ended = case_service.exclude(session, _consent(request), me, data)
     names = _names(session, [row.actor_id for row in ended])
     text = t("people.done.excluded", who=who)
