@@ -386,7 +386,7 @@ def people_control(request: Request, session: Session, me: Actor) -> dict:
     return {
         "notice": request.session.pop(NOTICE_KEY, None) if "session" in request.scope else None,
         "taking_part": [person(i) for i in ordered if i in scope.in_case],
-        "others": [person(i) for i in ordered if i not in scope.in_case],
+        "others": [person(i) for i in ordered if i not in scope.in_case and i not in {e.actor_id for e in active}],
         "organisations": sorted(({"id": k, "name": v} for k, v in scope.organisations.items()), key=lambda o: o["name"]),
         "exclusions": [{"id": e.exclusion_id, "who": _exclusion_words(t, e, names), "since": e.created_at} for e in active],
         "attempts": [{"text": t("people.attempt", actor=names.get(a.actor_id, t("log.someone")),
