@@ -17,6 +17,14 @@ PLAN = {
 }
 
 
+def _open(browsers, username: str, *, phone: bool):
+    """A signed-in browser, once its sign-in has landed on the person's own page (the
+    conftest's sign-in returns at network idle, which can come before the redirects end)."""
+    b = browsers(username, phone=phone)
+    b.page.wait_for_url(re.compile(r"/(portal|inbox)$"), timeout=60_000)
+    return b
+
+
 def _english(b) -> None:
     b.page.click("#lang-switch")
     b.page.wait_for_load_state("networkidle")
@@ -41,7 +49,7 @@ def test_hansen_excludes_lise_and_removes_kari_and_both_become_outsiders(browser
     message = gp.send(case_id, thread, "functional_assessment", {"functional_ability": "Kan jobbe 50 %."})["id"]
     assert world.person("lise").get(f"/messages/{message}/view").status_code == 200
 
-    b = browsers("hansen", phone=phone)
+    b = _open(browsers, "hansen", phone=phone)
     page = b.page
     page.goto("/portal")
     if not phone:
@@ -93,7 +101,7 @@ def test_hansen_excludes_lise_and_removes_kari_and_both_become_outsiders(browser
         _outsiders_answer(person, "/messages/{}/read", message, "POST")
         assert person.ok(person.get("/cases")) == []
     # And in their own browser: no case in the inbox, the thread page is the made-up one's.
-    lise = browsers("lise", phone=phone)
+    lise = _open(browsers, "lise", phone=phone)
     lise.page.goto("/inbox")
     lise.page.wait_for_load_state("networkidle")
     assert "Per Hansen" not in lise.page.inner_text("main")
@@ -109,7 +117,7 @@ def test_the_gps_attempt_to_add_an_excluded_person_gets_the_ordinary_refusal(bro
     hansen = world.person("hansen")
     hansen.ok(hansen.post("/consent/exclusions", json={"actor_id": d["kari"]}), 201)
 
-    b = browsers("solberg", phone=phone)
+    b = _open(browsers, "solberg", phone=phone)
     page = b.page
 
     def try_to_add(name: str, actor_id: str) -> str:
@@ -130,7 +138,7 @@ def test_the_gps_attempt_to_add_an_excluded_person_gets_the_ordinary_refusal(bro
     assert d["kari"] not in {p["actor_id"] for p in hansen.ok(hansen.get(f"/cases/{case_id}"))["participants"]}
     assert b.errors == []
 
-    h = browsers("hansen", phone=phone)
+    h = _open(browsers, "hansen", phone=phone)
     h.page.goto("/portal")
     attempt = h.page.locator("[data-testid=refused-attempt]")
     attempt.wait_for()
@@ -142,8 +150,8 @@ def test_the_gps_attempt_to_add_an_excluded_person_gets_the_ordinary_refusal(bro
 @pytest.mark.parametrize("phone", [True, False], ids=["phone", "desk"])
 def test_a_plan_sent_turns_the_milestone_done_for_hansen_and_the_gp(browsers, world, clients, phone):
     d, case_id, tore_case = world.demo.actors, world.demo.cases["hansen"], world.demo.cases["tore"]
-    hansen = browsers("hansen", phone=phone)
-    gp = browsers("solberg", phone=phone)
+    hansen = _open(browsers, "hansen", phone=phone)
+    gp = _open(browsers, "solberg", phone=phone)
     plan_on_portal = hansen.page.locator("#timeline-" + case_id + " [data-testid=milestone][data-code=follow_up_plan]")
     plan_in_inbox = gp.page.locator(f"#case-{case_id} [data-testid=milestone][data-code=follow_up_plan]")
 
