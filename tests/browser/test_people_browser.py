@@ -183,6 +183,7 @@ def test_a_plan_sent_turns_the_milestone_done_for_hansen_and_the_gp(browsers, wo
     gp.shot("inbox-plan-done")
     if not phone:
         _english(gp)
+        gp.page.locator(f"#case-{case_id} [data-testid=case-timeline] summary").click()
         assert "Follow-up plan: Done" in gp.page.inner_text(f"#case-{case_id} [data-testid=case-timeline]")
         gp.shot("inbox-en")
     assert hansen.errors == [] and gp.errors == []
