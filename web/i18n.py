@@ -530,7 +530,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "people.in_case": ("Med i saken nå", "In your case now"),
     "people.nobody_in_case": ("Ingen andre enn deg er med i saken.", "Nobody but you takes part in your case."),
-    "people.others": ("Andre som kjenner til deg gjennom jobb eller helse", "Others related to you through work or health"),
+    "people.others": ("Andre som har en rolle for deg, men ikke er med", "Others who have a role for you but do not take part"),
     "people.remove": ("Ta {name} ut av saken", "Take {name} out of the case"),
     "people.exclude": ("Steng ute {name}", "Exclude {name}"),
     "people.org_label": ("Steng ute alle ved en virksomhet (du kan gjøre unntak)",
