@@ -48,6 +48,7 @@ class AuditTag(StrEnum):
     NAV_REQUEST_CREATED = "statutory:nav-request:created"
     PARTICIPANT_ADDED = "case:participant:added"
     PARTICIPANT_REMOVED = "case:participant:removed"
+    PARTICIPANT_REFUSED = "case:participant:refused"  # someone tried to add a person the employee excluded
     KEYS_GRANTED = "disclosure:keys:granted"
     KEYS_DENIED = "disclosure:keys:denied"
     MESSAGE_GRANTED = "disclosure:message:granted"

@@ -17,11 +17,13 @@ Order of evaluation, and why:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from consent.types import (
     ActorFacts,
     Basis,
     BasisKind,
+    Category,
     Decision,
     Deny,
     DenyReason,
@@ -111,6 +113,28 @@ def statutory_basis(
     return None
 
 
+def excluded_by(
+    exclusions: Iterable[Exclusion], subject_id: str, actor: ActorFacts, category: Category, at: datetime
+) -> Exclusion | None:
+    """The subject's exclusion in force at ``at`` that keeps ``category`` from ``actor``:
+    one naming the person, or one naming an organisation the actor belongs to (its own
+    or by membership) without naming the actor among its exceptions."""
+    for exclusion in exclusions:
+        if exclusion.actor_id is not None:
+            names = exclusion.actor_id == actor.actor_id
+        else:
+            names = exclusion.organisation_id in actor.organisation_ids and actor.actor_id not in exclusion.except_ids
+        if (
+            names
+            and exclusion.subject_id == subject_id
+            and exclusion.created_at <= at
+            and (exclusion.lifted_at is None or at < exclusion.lifted_at)
+            and (not exclusion.categories or category in exclusion.categories)
+        ):
+            return exclusion
+    return None
+
+
 def _day(dt) -> str:
     return dt.date().isoformat()
 
@@ -150,18 +174,11 @@ def decide(
             ref += f"/{nav_request.request_id}"
         return Permit(Basis(BasisKind.STATUTORY, ref, rule.law))
 
-    for exclusion in exclusions:
-        if (
-            exclusion.subject_id == request.subject_id
-            and exclusion.actor_id == request.recipient.actor_id
-            and exclusion.created_at <= at
-            and (exclusion.lifted_at is None or at < exclusion.lifted_at)
-            and (not exclusion.categories or request.category in exclusion.categories)
-        ):
-            return Deny(
-                DenyReason.EXCLUDED,
-                "the employee has excluded this recipient; no consent can override that",
-            )
+    if excluded_by(exclusions, request.subject_id, request.recipient, request.category, at) is not None:
+        return Deny(
+            DenyReason.EXCLUDED,
+            "the employee has excluded this recipient; no consent can override that",
+        )
 
     near_miss: Deny | None = None
     for grant in grants:

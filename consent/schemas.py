@@ -94,16 +94,36 @@ class GrantPublic(BaseModel):
 
 
 class ExclusionCreate(BaseModel):
+    """Never this person, or never anyone at this organisation except the named people.
+
+    Give ``actor_id`` or ``organisation_id``, not both; ``except_ids`` only with an
+    organisation.  An exclusion that covers ``sick_leave`` (every category does) also
+    keeps the people it names out of the case (docs/decisions/0009)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    actor_id: SambandId
+    actor_id: SambandId | None = None
+    organisation_id: SambandId | None = None
+    except_ids: list[SambandId] = Field(default_factory=list, max_length=50,
+                                        description="people at the organisation who are not excluded")
     categories: list[Category] = Field(default_factory=list, description="empty: every category")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "ExclusionCreate":
+        if (self.actor_id is None) == (self.organisation_id is None):
+            raise ValueError("give either 'actor_id' (one person) or 'organisation_id' (everyone there), not both")
+        if self.except_ids and self.organisation_id is None:
+            raise ValueError("'except_ids' names exceptions to an organisation; give 'organisation_id' too")
+        return self
 
 
 class ExclusionPublic(BaseModel):
     id: str
-    actor_id: str
+    actor_id: str | None
     actor_name: str | None
+    organisation_id: str | None = None
+    organisation_name: str | None = None
+    except_ids: list[str] = Field(default_factory=list)
     categories: list[Category]
     created_at: datetime
     lifted_at: datetime | None

@@ -27,7 +27,7 @@ from consent.errors import (
     SubjectNotFound,
 )
 from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow
-from consent.policy import decide
+from consent.policy import decide, excluded_by
 from consent.schemas import ConsentRequestCreate, ExclusionCreate, GrantCreate, NavRequestCreate, PartyIn
 from consent.types import (
     ActorFacts,
@@ -99,9 +99,11 @@ def fold(events) -> tuple[dict[str, Grant], dict[str, Exclusion]]:
             exclusions[e.target_id] = Exclusion(
                 exclusion_id=e.target_id,
                 subject_id=e.subject_id,
-                actor_id=p["actor_id"],
+                actor_id=p.get("actor_id"),
                 categories=frozenset(Category(c) for c in p["categories"]),
                 created_at=e.recorded_at,
+                organisation_id=p.get("organisation_id"),
+                except_ids=frozenset(p.get("except_ids", ())),
             )
         elif e.kind == EventKind.EXCLUSION_LIFTED and e.target_id in exclusions:
             if exclusions[e.target_id].lifted_at is None:
@@ -249,22 +251,57 @@ class ConsentService:
 
     # --- exclusions -------------------------------------------------------------------
 
-    def exclude(self, session: Session, subject: Actor, data: ExclusionCreate, *, now: datetime | None = None) -> Exclusion:
+    def exclude(
+        self, session: Session, subject: Actor, data: ExclusionCreate, *, now: datetime | None = None,
+        commit: bool = True,
+    ) -> Exclusion:
+        """Never this person, or never anyone at an organisation except named people.
+
+        Ending the participation of the people it names is ``messaging.cases.exclude``'s
+        part (consent does not know cases); call that, not this, from a route.
+
+        Raises:
+            InvalidConsent: the subject names themselves.
+            ActorNotFound / OrganisationNotFound: a person or organisation the subject cannot see.
+        """
         self._require_subject(subject)
         now = now or utcnow()
         if data.actor_id == subject.id:
             raise InvalidConsent("you cannot exclude yourself")
-        self._require_visible_person(session, subject, data.actor_id, "actor_id")
+        if data.actor_id is not None:
+            self._require_visible_person(session, subject, data.actor_id, "actor_id")
+        else:
+            self._check_party(session, subject, PartyIn(kind=PartyKind.ORGANISATION, id=data.organisation_id),
+                              "organisation_id")
+            for i, person in enumerate(data.except_ids):
+                self._require_visible_person(session, subject, person, f"except_ids[{i}]")
         exclusion_id = new_id()
         categories = sorted(c.value for c in set(data.categories))
-        self._record(session, subject, EventKind.EXCLUDED, exclusion_id, {"actor_id": data.actor_id, "categories": categories}, now)
+        payload: dict = {"actor_id": data.actor_id, "categories": categories}
+        scope = "all categories" if not categories else ",".join(categories)
+        if data.organisation_id is not None:
+            payload |= {"organisation_id": data.organisation_id, "except_ids": sorted(set(data.except_ids))}
+            scope += f"; organisation {data.organisation_id}"
+            scope += f" except {','.join(payload['except_ids'])}" if data.except_ids else ""
+        self._record(session, subject, EventKind.EXCLUDED, exclusion_id, payload, now)
         audit.append(
             session, tag=AuditTag.EXCLUSION_CREATED, subject_id=subject.id, actor_id=subject.id,
-            outcome="record", at=now, recipient_id=data.actor_id, basis_ref=exclusion_id,
-            reason="all categories" if not categories else ",".join(categories),
+            outcome="record", at=now, recipient_id=data.actor_id, basis_ref=exclusion_id, reason=scope,
         )
-        session.commit()
+        if commit:
+            session.commit()
         return self.state(session, subject.id)[1][exclusion_id]
+
+    def shut_out(self, session: Session, subject_id: str, actor: Actor, *, at: datetime | None = None) -> bool:
+        """Whether the subject's exclusions keep ``actor`` out of the subject's cases:
+        an exclusion in force that covers ``sick_leave`` (taking part in a case tells
+        that the subject is on sick leave, so it is that category's disclosure)."""
+        at = at or utcnow()
+        _, exclusions = self.state(session, subject_id)
+        if not exclusions:
+            return False
+        facts = self._facts(session, (actor,), subject_id, at)[actor.id]
+        return excluded_by(exclusions.values(), subject_id, facts, Category.SICK_LEAVE, at) is not None
 
     def lift_exclusion(self, session: Session, subject: Actor, exclusion_id: str, *, now: datetime | None = None) -> Exclusion:
         self._require_subject(subject)

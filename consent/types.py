@@ -99,14 +99,18 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Exclusion:
-    """"Never this person": overrides every consent grant for the listed categories."""
+    """"Never this person" (``actor_id``), or "never anyone at this organisation except
+    these people" (``organisation_id`` and ``except_ids``): overrides every consent grant
+    for the listed categories.  Exactly one of ``actor_id`` and ``organisation_id`` is set."""
 
     exclusion_id: str
     subject_id: str
-    actor_id: str
+    actor_id: str | None
     categories: frozenset[Category]  # empty: every category
     created_at: datetime
     lifted_at: datetime | None = None
+    organisation_id: str | None = None
+    except_ids: frozenset[str] = frozenset()
 
 
 class Requirement(StrEnum):

@@ -1,7 +1,10 @@
 """Cases: one sick-leave episode, its participants and its grade history.
 
 A case is visible to its employee and its active participants only; to everyone else
-it does not exist (the same 404 as a missing case).
+it does not exist (the same 404 as a missing case).  The participant rows are the one
+source of truth for that: an exclusion that keeps someone out of the case ends their
+participation when it is made (``exclude``), and refuses adding them later
+(``add_participant``); see docs/decisions/0009-exclusions-end-participation.md.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from sqlmodel import Session, col, select
 
 from consent import audit
 from consent.audit import AuditTag
+from consent.schemas import ExclusionCreate
+from consent.service import ConsentService
+from consent.types import Exclusion
 from directory import service as directory
 from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import ActorNotFound, Conflict, Forbidden, InvalidInput, NotFound
 from directory.models import Actor
-from directory.types import CASE_ROLE_OF_RELATION, CaseRole, RelationKind, Role
-from messaging.models import Case, CaseGrade, CaseParticipant
+from directory.types import CASE_ROLE_OF_RELATION, NAV_ROLES, CaseRole, RelationKind, Role
+from messaging import timeline
+from messaging.models import Case, CaseGrade, CaseParticipant, Message
 from messaging.schemas import CaseCreate
 
 EMPLOYEE_ROLE = "employee"
@@ -109,14 +116,18 @@ def relation_role(session: Session, actor_id: str, employee_id: str, *, at: date
 
 def add_participant(
     session: Session, by: Actor, case_id: str, actor_id: str, reason: str, *, now: datetime | None = None,
-    commit: bool = True,
+    commit: bool = True, consent: ConsentService | None = None,
 ) -> CaseParticipant:
     """Add one person to a case, by their relation to the employee, with a reason.
 
+    ``consent`` checks the employee's exclusions (every route passes it; the demo
+    loader, which builds cases before anyone could exclude, does not).
+
     Raises:
         CaseNotFound: ``by`` does not take part in the case.
-        NotAParticipant: ``by`` is in the case but is not the employee or a professional in it.
-        InvalidInput: no reason, or the person has no relation to the employee.
+        InvalidInput: no reason; or the person cannot be added (no relation to the
+            employee, or excluded by them: the same ``CANNOT_BE_ADDED`` either way; an
+            excluded person's attempt is logged for the employee).
         Conflict: already taking part.
     """
     now = now or utcnow()
@@ -130,12 +141,23 @@ def add_participant(
     if participant(session, case.id, actor_id) is not None:
         raise Conflict(f"{target.name} already takes part in this case")
     role = relation_role(session, actor_id, case.employee_id, at=now)
+    # One refusal for "no relation" and "excluded by the employee": the adder must not
+    # learn that an exclusion exists.  Only the employee hears of the attempt (the log).
+    kinds = ", ".join(k.value for k in CASE_ROLE_OF_RELATION)
+    refusal = InvalidInput(
+        f"{target.name} cannot be added to this case: people are added by their relation to the employee "
+        f"in the directory ({kinds}), and the employee decides who takes part",
+        code="CANNOT_BE_ADDED",
+    )
     if role is None:
-        kinds = ", ".join(k.value for k in CASE_ROLE_OF_RELATION)
-        raise InvalidInput(
-            f"{target.name} has no relation to the employee in the directory ({kinds}); "
-            "participants are added by relation"
+        raise refusal
+    if consent is not None and consent.shut_out(session, case.employee_id, target, at=now):
+        audit.append(
+            session, tag=AuditTag.PARTICIPANT_REFUSED, subject_id=case.employee_id, actor_id=by.id, outcome="deny",
+            at=now, recipient_id=actor_id, case_id=case.id, category="sick_leave", reason="excluded: you excluded them",
         )
+        session.commit()
+        raise refusal
     row = CaseParticipant(case_id=case.id, actor_id=actor_id, case_role=role.value, reason=reason,
                           added_by=by.id, added_at=now)
     session.add(row)
@@ -150,7 +172,9 @@ def add_participant(
 
 
 def remove_participant(session: Session, by: Actor, case_id: str, actor_id: str, *, now: datetime | None = None) -> CaseParticipant:
-    """The employee takes someone out of their case."""
+    """The employee takes someone out of their case.  They lose the case, its threads and
+    its messages at once; anyone in the case may add them again by relation (to keep
+    them out for good, the employee excludes them: ``exclude``)."""
     now = now or utcnow()
     case = require_case(session, by, case_id)
     if by.id != case.employee_id:
@@ -200,3 +224,78 @@ def grade_history(session: Session, case_id: str) -> list[CaseGrade]:
 
 def relation_kinds() -> list[RelationKind]:
     return list(CASE_ROLE_OF_RELATION)
+
+
+# --- exclusions --------------------------------------------------------------------------
+
+
+def exclude(
+    session: Session, consent: ConsentService, employee: Actor, data: ExclusionCreate, *, now: datetime | None = None
+) -> tuple[Exclusion, list[CaseParticipant]]:
+    """The employee excludes a person, or everyone at an organisation except named people.
+
+    If the exclusion covers ``sick_leave`` (every category does), everyone it names who
+    takes part in one of the employee's cases stops taking part, in the same
+    transaction: from then on they are outsiders on every route.  Lifting the exclusion
+    later does not add them back; someone in the case adds them again, by relation.
+
+    Returns:
+        The exclusion, and the participations it ended.
+    """
+    now = now or utcnow()
+    exclusion = consent.exclude(session, employee, data, now=now, commit=False)
+    ended = []
+    own = select(Case.id).where(Case.employee_id == employee.id)
+    rows = session.exec(select(CaseParticipant).where(
+        col(CaseParticipant.case_id).in_(own), CaseParticipant.removed_at.is_(None),
+        CaseParticipant.actor_id != employee.id)).all()
+    actors = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=[r.actor_id for r in rows])}
+    for row in rows:
+        if row.actor_id in actors and consent.shut_out(session, employee.id, actors[row.actor_id], at=now):
+            row.removed_at = now
+            session.add(row)
+            audit.append(
+                session, tag=AuditTag.PARTICIPANT_REMOVED, subject_id=employee.id, actor_id=employee.id,
+                outcome="record", at=now, recipient_id=row.actor_id, case_id=row.case_id, basis_ref=exclusion.exclusion_id,
+                reason="excluded",
+            )
+            ended.append(row)
+    session.commit()
+    return exclusion, ended
+
+
+def refused_attempts(session: Session, employee_id: str, limit: int = 20) -> list:
+    """Log entries of attempts to add someone the employee has excluded, newest first."""
+    return [e for e in audit.entries_about(session, employee_id, limit=500) if e.tag == AuditTag.PARTICIPANT_REFUSED][:limit]
+
+
+# --- the timeline ------------------------------------------------------------------------
+
+_SIDE_OF_ROLE = {
+    **{r: timeline.Responsible.EMPLOYER for r in (Role.NEAREST_MANAGER, Role.HR)},
+    **{r: timeline.Responsible.NAV for r in NAV_ROLES},
+    Role.GP: timeline.Responsible.GP, Role.LOCUM: timeline.Responsible.GP,
+    Role.EMPLOYEE: timeline.Responsible.EMPLOYEE,
+}
+
+
+def case_events(session: Session, case_id: str) -> list[timeline.CaseEvent]:
+    """What the server saw happen in the case: each message that was not recalled, as
+    its kind, its sender's side and the day it was accepted (never its content)."""
+    rows = session.exec(
+        select(Message.kind, Actor.role, Message.accepted_at)
+        .join(Actor, Actor.id == Message.sender_id)
+        .where(Message.case_id == case_id, col(Message.recalled_at).is_(None))
+    ).all()
+    return [timeline.CaseEvent(kind, _SIDE_OF_ROLE.get(Role(role)), accepted_at.date()) for kind, role, accepted_at in rows]
+
+
+def case_milestones(session: Session, case: Case, today: date | None = None) -> list[timeline.Milestone]:
+    """The case's timeline as it stands ``today``: due dates from its start and grade
+    history, done from what happened in it.  The one place every page and route gets it."""
+    by_day = {case.start_date: case.grade}  # a case always has its first grade; be safe
+    for g in grade_history(session, case.id):
+        by_day[g.from_date] = g.grade  # two notes from one day: the later one holds
+    grades = [timeline.GradePeriod(day, grade) for day, grade in sorted(by_day.items())]
+    return timeline.milestones(case.start_date, grades, today or date.today(),
+                               completed=timeline.completed(case_events(session, case.id)))

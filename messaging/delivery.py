@@ -320,7 +320,8 @@ class Delivery:
         """The sender withdraws a message sent to the wrong person or about the wrong patient."""
         now = now or utcnow()
         message = session.get(Message, message_id)
-        if message is None or message.sender_id != me.id:
+        if message is None or message.sender_id != me.id or not threads.takes_part(session, me, message.thread_id):
+            # A sender who has left the case (removed, excluded) hears the made-up id's answer.
             raise MessageNotFound(f"you sent no message {message_id}")
         if message.recalled_at is not None:
             return message
@@ -367,6 +368,13 @@ class Delivery:
         """What to push for one inbox event, re-authorised now; None if nothing may go."""
         base = {"seq": event.seq, "type": event.kind, "message_id": event.message_id,
                 "case_id": event.case_id, "thread_id": event.thread_id, **json.loads(event.data)}
+        if event.case_id is not None and event.thread_id is not None:
+            # Someone removed from the case, or excluded, hears nothing more of it: not
+            # the receipts of what they sent, nor the recalls of what they got.
+            try:
+                threads.require_thread(session, me, event.case_id, event.thread_id)
+            except threads.ThreadNotFound:
+                return None
         if event.kind != "message":
             return base
         try:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from directory.errors import InvalidInput, NotFound
 from directory.models import Actor
 from messaging import cases
-from messaging.models import InboxEvent, Message, Receipt, Thread, ThreadMember
+from messaging.models import CaseParticipant, InboxEvent, Message, Receipt, Thread, ThreadMember
 
 MAX_MEMBERS = 30
 
@@ -45,7 +45,16 @@ def create_thread(session: Session, by: Actor, case_id: str, member_ids: list[st
 
 
 def member_ids(session: Session, thread_id: str) -> list[str]:
-    return list(session.exec(select(ThreadMember.actor_id).where(ThreadMember.thread_id == thread_id)).all())
+    """The thread's members who still take part in its case.  Someone removed from the
+    case, or excluded, keeps their membership row but is no member: no keys are handed
+    out for them, no message is addressed to them, and pages do not list them."""
+    return list(session.exec(
+        select(ThreadMember.actor_id)
+        .join(Thread, Thread.id == ThreadMember.thread_id)
+        .join(CaseParticipant, (CaseParticipant.case_id == Thread.case_id)
+              & (CaseParticipant.actor_id == ThreadMember.actor_id))
+        .where(ThreadMember.thread_id == thread_id, col(CaseParticipant.removed_at).is_(None))
+    ).all())
 
 
 def require_thread(session: Session, viewer: Actor, case_id: str, thread_id: str) -> Thread:
@@ -59,6 +68,11 @@ def require_thread(session: Session, viewer: Actor, case_id: str, thread_id: str
     ):
         raise ThreadNotFound(f"no thread {thread_id} of yours in case {case_id}")
     return thread
+
+
+def takes_part(session: Session, viewer: Actor, thread_id: str) -> bool:
+    """Whether ``viewer`` is a member of the thread and still takes part in its case."""
+    return viewer.id in member_ids(session, thread_id)
 
 
 def threads_for(session: Session, viewer: Actor, case_id: str) -> list[Thread]:

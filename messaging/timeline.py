@@ -65,7 +65,8 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class GradePeriod:
-    """From ``from_date`` on, the employee is sick-listed at ``grade`` percent."""
+    """From ``from_date`` on, the employee is sick-listed at ``grade`` percent (0: back at
+    work, as a sick note can record; no milestone condition holds on such a day)."""
 
     from_date: date
     grade: int
@@ -74,10 +75,10 @@ class GradePeriod:
         _require_date("GradePeriod.from_date", self.from_date)
         if isinstance(self.grade, bool) or not isinstance(self.grade, int):
             raise ValueError(f"a sick-leave grade is a whole percent from 1 to 100, not {self.grade!r}")
-        if not 1 <= self.grade <= 100:
+        if not 0 <= self.grade <= 100:
             raise ValueError(
                 f"sick-leave grade {self.grade} from {self.from_date} is out of range: "
-                "give a whole percent from 1 to 100 (100 = fully sick-listed)"
+                "give a whole percent from 0 to 100 (0 = back at work, 100 = fully sick-listed)"
             )
 
 
@@ -114,6 +115,53 @@ class Milestone:
     condition: Condition
     due_soon_from: date | None  # first day shown as due soon, if the rule has a window
     rules_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """Something the server saw happen in a case, metadata only: a message of ``kind``
+    (``messaging.kinds``) accepted ``on`` a day, sent by someone on the ``by`` side
+    (None: a side no rule asks for, e.g. a specialist)."""
+
+    kind: str
+    by: Responsible | None
+    on: date
+
+
+# What completes a milestone: a message of one of these kinds, from one of these sides
+# (empty: from anyone in the case).  The server sees kinds, senders and times, never
+# content, so this is all it can go by:
+# - the follow-up plan is made when a plan is sent (the employer's or the employee's);
+# - dialogue meeting 1 is held when the employer sends minutes (NAV's minutes are of
+#   its own meetings), dialogue meeting 2 when NAV sends minutes;
+# - the activity requirement is assessed when a clinician's functional assessment, or
+#   an answer to NAV's request, has come in: ftrl § 8-8 lets medical reasons stand in
+#   for activity, and these are the messages that carry that assessment.
+COMPLETED_BY: dict[str, tuple[frozenset[str], frozenset[Responsible]]] = {
+    "follow_up_plan": (frozenset({"follow_up_plan"}), frozenset()),
+    "dialogue_meeting_1": (frozenset({"minutes"}), frozenset({Responsible.EMPLOYER})),
+    "dialogue_meeting_2": (frozenset({"minutes"}), frozenset({Responsible.NAV})),
+    "activity_requirement": (frozenset({"functional_assessment", "nav_request_answer"}), frozenset()),
+}
+
+
+def completed(events: Iterable[CaseEvent], rules: Sequence[MilestoneRule] | None = None) -> dict[str, date]:
+    """The milestones ``events`` complete: code -> the day of the first event that did.
+
+    Only codes the rule set has (by default the newest) come back, so the result can go
+    straight to ``milestones(completed=...)``.
+    """
+    if rules is None:
+        from messaging.rules import load_rules
+
+        rules = load_rules()
+    known = {rule.code for rule in rules}
+    done: dict[str, date] = {}
+    for event in sorted(events, key=lambda e: e.on):
+        for code, (kinds, sides) in COMPLETED_BY.items():
+            if code in known and code not in done and event.kind in kinds and (not sides or event.by in sides):
+                done[code] = event.on
+    return done
 
 
 def milestones(

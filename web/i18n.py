@@ -573,6 +573,113 @@ STRINGS: dict[str, tuple[str, str]] = {
     "choice.party.union_representative": ("Tillitsvalgt", "Union representative"),
     "choice.party.coordinator": ("Koordinator", "Coordinator"),
     "choice.party.other": ("Annen", "Other"),
+    # --- who takes part, exclusions, milestones (issue 9) ---------------------------------------
+    "people.title": ("Bestem hvem som er med", "Decide who takes part"),
+    "people.lead": (
+        "Du kan ta noen ut av saken, eller stenge noen ute for godt. Før noe skjer, får du se hva det betyr.",
+        "You can take someone out of your case, or keep someone out for good. Before anything happens, you see "
+        "what it means.",
+    ),
+    "people.in_case": ("Med i saken nå", "In your case now"),
+    "people.nobody_in_case": ("Ingen andre enn deg er med i saken.", "Nobody but you takes part in your case."),
+    "people.others": ("Andre som har en rolle for deg, men ikke er med", "Others who have a role for you but do not take part"),
+    "people.remove": ("Ta {name} ut av saken", "Take {name} out of the case"),
+    "people.exclude": ("Steng ute {name}", "Exclude {name}"),
+    "people.org_label": ("Steng ute alle ved en virksomhet (du kan gjøre unntak)",
+                         "Exclude everyone at an organisation (you can make exceptions)"),
+    "people.org_next": ("Gå videre", "Continue"),
+    "people.excluded": ("Stengt ute", "Excluded"),
+    "people.none_excluded": ("Du har ikke stengt noen ute.", "You have not excluded anyone."),
+    "people.since": ("siden {date}", "since {date}"),
+    "people.lift": ("Opphev utestengingen av {who}", "Lift the exclusion of {who}"),
+    "people.everyone_at": ("alle ved {org}", "everyone at {org}"),
+    "people.everyone_at_except": ("{everyone}, unntatt {names}", "{everyone}, except {names}"),
+    "people.attempts": ("Forsøk på å legge til noen du har stengt ute", "Attempts to add someone you excluded"),
+    "people.attempt": (
+        "{actor} prøvde å legge til {recipient} i saken din. Det ble stoppet fordi du har stengt {recipient} ute. "
+        "{actor} fikk ikke vite hvorfor.",
+        "{actor} tried to add {recipient} to your case. It was stopped because you excluded {recipient}. "
+        "{actor} was not told why.",
+    ),
+    "people.done.excluded": ("{who} er nå stengt ute.", "{who} is now excluded."),
+    "people.done.ended": ("Disse er tatt ut av saken: {names}.", "Taken out of your case: {names}."),
+    "people.done.lifted": ("Utestengingen av {who} er opphevet.", "The exclusion of {who} is lifted."),
+    "people.done.removed": ("{name} er tatt ut av saken.", "{name} has been taken out of your case."),
+    "confirm.what_happens": ("Dette skjer hvis du går videre:", "This is what happens if you go on:"),
+    "confirm.cancel": ("Avbryt", "Cancel"),
+    "confirm.exclude.title": ("Steng ute {name}?", "Exclude {name}?"),
+    "confirm.exclude.out": (
+        "{name} tas ut av saken din med en gang, og ser ikke lenger saken, samtalene eller meldingene i den.",
+        "{name} is taken out of your case at once, and no longer sees the case, its conversations or its messages.",
+    ),
+    "confirm.exclude.not_in": ("{name} er ikke med i saken din, og kan ikke legges til.",
+                               "{name} is not in your case, and cannot be added."),
+    "confirm.exclude.never": (
+        "Ingen kan legge {name} til i saken, og ingen samtykke gjelder for {name} så lenge utestengingen står. "
+        "Den som prøver, får ikke vite hvorfor; du får se forsøket her.",
+        "Nobody can add {name} to your case, and no consent counts for {name} while the exclusion stands. "
+        "Whoever tries is not told why; you see the attempt here.",
+    ),
+    "confirm.exclude.lift": (
+        "Du kan oppheve utestengingen senere. {name} kommer da ikke tilbake av seg selv; noen i saken må legge "
+        "{name} til på nytt.",
+        "You can lift the exclusion later. {name} does not come back by itself; someone in the case must add "
+        "{name} again.",
+    ),
+    "confirm.exclude.submit": ("Ja, steng ute {name}", "Yes, exclude {name}"),
+    "confirm.exclude_org.title": ("Steng ute alle ved {org}?", "Exclude everyone at {org}?"),
+    "confirm.exclude_org.out": (
+        "Alle ved {org} som er med i saken din, tas ut med en gang — unntatt dem du krysser av nedenfor.",
+        "Everyone at {org} who takes part in your case is taken out at once — except those you tick below.",
+    ),
+    "confirm.exclude_org.never": (
+        "Ingen ved {org} kan legges til i saken, og ingen samtykke gjelder for dem, så lenge utestengingen står. "
+        "Det gjelder også dem som begynner der senere.",
+        "Nobody at {org} can be added to your case, and no consent counts for them, while the exclusion stands. "
+        "That includes people who start there later.",
+    ),
+    "confirm.exclude_org.lift": ("Du kan oppheve utestengingen senere; ingen kommer da tilbake av seg selv.",
+                                 "You can lift the exclusion later; nobody comes back by themselves."),
+    "confirm.exclude_org.except": ("Unntatt (disse kan fortsatt være med)", "Except (these may still take part)"),
+    "confirm.exclude_org.nobody": ("Ingen du kjenner der, kan unntas.", "Nobody you know there can be excepted."),
+    "confirm.exclude_org.submit": ("Ja, steng ute alle ved {org}", "Yes, exclude everyone at {org}"),
+    "confirm.lift.title": ("Oppheve utestengingen av {who}?", "Lift the exclusion of {who}?"),
+    "confirm.lift.consent": (
+        "Samtykker du har gitt eller gir, kan igjen gjelde for {who}.",
+        "Consents you have given or give can again count for {who}.",
+    ),
+    "confirm.lift.not_back": (
+        "{who} blir ikke lagt til i saken av seg selv, men noen i saken kan legge dem til igjen.",
+        "{who} is not added to your case by itself, but someone in the case can add them again.",
+    ),
+    "confirm.lift.submit": ("Ja, opphev utestengingen", "Yes, lift the exclusion"),
+    "confirm.remove.title": ("Ta {name} ut av saken?", "Take {name} out of your case?"),
+    "confirm.remove.out": (
+        "{name} ser ikke lenger saken din, samtalene eller meldingene i den, fra nå.",
+        "From now on, {name} no longer sees your case, its conversations or its messages.",
+    ),
+    "confirm.remove.again": (
+        "Noen i saken kan legge {name} til igjen senere. Vil du at {name} aldri skal være med, steng {name} ute i stedet.",
+        "Someone in the case can add {name} again later. If {name} must never take part, exclude {name} instead.",
+    ),
+    "confirm.remove.submit": ("Ja, ta {name} ut av saken", "Yes, take {name} out"),
+    "confirm.remove.exclude": ("Steng ute {name} i stedet", "Exclude {name} instead"),
+    "search.err.cannot_add": (
+        "{name} kan ikke legges til i denne saken. Personer legges til etter hvilken rolle de har for den "
+        "sykmeldte, og den sykmeldte bestemmer hvem som er med.",
+        "{name} cannot be added to this case. People are added by their role for the employee, and the "
+        "employee decides who takes part.",
+    ),
+    "tag.case:participant:refused": (
+        "{actor} prøvde å legge til {recipient} i saken din, men du har stengt {recipient} ute",
+        "{actor} tried to add {recipient} to your case, but you have excluded {recipient}",
+    ),
+    "milestones.title": ("Frister", "Deadlines"),
+    "milestones.now": ("Denne uka og forsinket", "This week and overdue"),
+    "milestones.nothing_now": ("Ingen frister denne uka.", "Nothing due this week."),
+    "milestones.all": ("Hele tidslinjen", "The whole timeline"),
+    "milestones.line": ("{what}: {state}, frist {date}", "{what}: {state}, due {date}"),
+    "milestones.next": ("Neste i saken: {what}, {date} ({state})", "Next in the case: {what}, {date} ({state})"),
 }
 
 ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",

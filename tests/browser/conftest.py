@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -39,6 +40,11 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
         browser.close()
+
+
+def _landed(url: str) -> bool:
+    path = urlsplit(url).path
+    return path not in ("/", "/login", "/auth/callback") and not path.startswith("/idp")
 
 
 class Browser:
@@ -84,10 +90,10 @@ class Browser:
         self.page.get_by_label(re.compile("bruker|user", re.I)).fill(username)
         self.page.get_by_label(re.compile("passord|password", re.I)).fill(password)
         self.page.keyboard.press("Enter")
-        # Wait until the browser is back from the IdP: "networkidle" alone can hold before the
-        # form's navigation starts on a loaded machine, and the next goto then cancels the sign-in.
-        self.page.wait_for_url(lambda url: "/idp/" not in url and "/auth/callback" not in url and "/login" not in url,
-                               timeout=60_000)
+        # Wait for the redirects to land on the person's own page: waiting for network
+        # idle alone can return before the form's navigation starts, and the next goto
+        # then meets the sign-in page (seen on a loaded machine).
+        self.page.wait_for_url(lambda url: _landed(url), timeout=WAIT_MS)
         self.page.wait_for_load_state("networkidle")
 
     def close(self) -> None:

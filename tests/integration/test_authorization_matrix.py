@@ -11,8 +11,14 @@ caller's own home), so the answer never tells whether the thing exists; no answe
 hold the case's secrets; and the database must be exactly as before.  The caller's own
 lists and pages are read too, and must hold none of the case's secrets.
 
+Two outsiders were insiders once: Kari (HR) took part and wrote in a thread of her
+own until Hansen excluded her, and Jonas Lie (the locum) took part in it until Hansen
+took him out.  They call with the ids they knew (that thread, Kari's message), and must
+get exactly the answers a made-up id gets.
+
 ``test_an_outsiders_websocket_hears_nothing_of_the_case``: while a message is posted,
-read and recalled in the case, the outsiders' sockets get nothing but pings.
+read and recalled in the case, and Kari's old message is read, the outsiders' sockets
+get nothing but pings.
 """
 
 from __future__ import annotations
@@ -58,9 +64,9 @@ from web.pages.render import PageRoute
 
 INSIDERS = {"hansen", "lise", "solberg", "eide", "vold"}  # the employee and the participants of the case
 OUTSIDERS = {
-    "kari": "HR at Hansen's employer: related to him, not in the case",
+    "kari": "HR at Hansen's employer: related to him; took part and wrote, then Hansen excluded her",
     "ole": "union representative for Hansen: related to him, not in the case",
-    "lie": "the locum GP at Hansen's GP office: related to him, not in the case",
+    "lie": "the locum GP at Hansen's GP office: related to him; took part, then Hansen took him out",
     "bakke": "NAV Arbeidslivssenter (IA contact): in no case",
     "tangen": "a NAV adviser at another office: in no case",
     "berge": "a GP at another office: in no case",
@@ -122,6 +128,7 @@ OWN = {  # about the caller only: no id goes in; read by every outsider, must ho
     ("GET", "/consent/log"): "the disclosure log about you",
     ("GET", "/portal"): "the employee's own page",
     ("GET", "/portal/log"): "the employee's own log",
+    ("GET", "/portal/exclusions/new"): "the employee's confirmation before excluding someone of his own",
     ("GET", "/inbox"): "the professional's own cases",
     ("GET", "/inbox/search"): "directory search as a page",
     ("GET", "/keys"): "your keys",
@@ -171,6 +178,7 @@ class Arena:
     demo: Demo
     scene: CaseScene
     ids: dict[str, str]  # path parameter -> the case's id
+    former: dict[str, dict[str, str]]  # ex-insider -> the ids they knew (path parameter -> id)
     fakes: dict[str, str]  # path parameter -> a made-up id of the same shape
     bodies: dict
     forms: dict
@@ -199,6 +207,7 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
             demo = load_demo(live.engine, live.settings.data_dir)
             scene = furnish_case(live.base_url, live.settings.data_dir, demo)
             d = demo.actors
+            former = _insiders_once(live, demo, scene)
             with live.engine.connect() as conn:
                 national_id = conn.execute(text("SELECT national_id FROM actor WHERE id = :i"), {"i": d["hansen"]}).scalar_one()
                 envelope = conn.execute(text("SELECT envelope FROM message WHERE id = :i"), {"i": scene.message_id}).scalar_one()
@@ -215,14 +224,33 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
             elsewhere = {reason for who, _, reason in PARTICIPANTS if who != "hansen"}
             hansen_reasons = {reason for who, _, reason in PARTICIPANTS if who == "hansen"} - elsewhere
             yield Arena(
-                live=live, demo=demo, scene=scene, ids=ids, fakes=fakes,
+                live=live, demo=demo, scene=scene, ids=ids, fakes=fakes, former=former,
                 bodies=case_bodies(scene, demo, base64.urlsafe_b64encode(envelope).rstrip(b"=").decode()),
                 forms=case_forms(scene, demo),
                 person_secrets={"Per Hansen", national_id, "*******" + national_id[-4:]},
                 case_secrets={scene.case_id, scene.thread_id, scene.message_id, *scene.grant_ids, scene.exclusion_id,
-                              scene.request_id, scene.nav_request_id, REQUEST_REASON, NAV_REFERENCE, *hansen_reasons},
+                              scene.request_id, scene.nav_request_id, REQUEST_REASON, NAV_REFERENCE, *hansen_reasons,
+                              *(i for ids in former.values() for i in ids.values())},
                 tables=tables, routes=app_routes(live.settings),
             )
+
+
+def _insiders_once(live: LiveServer, demo: Demo, scene: CaseScene) -> dict[str, dict[str, str]]:
+    """Kari and the locum join Hansen's case; Kari starts a thread with the GP and the
+    locum and writes in it; then Hansen excludes Kari and takes the locum out."""
+    d, base, case_id = demo.actors, live.base_url, scene.case_id
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {login(base, 'solberg')}"}, timeout=30) as gp:
+        for who in ("kari", "lie"):
+            added = gp.post(f"/cases/{case_id}/participants", json={"actor_id": d[who], "reason": "Hjelper til en periode"})
+            assert added.status_code == 201, added.text
+    with keyed_client(base, live.settings.data_dir, "kari") as kari:
+        thread = kari.start_thread(case_id, [d["solberg"], d["lie"]], topic=TOPIC)["id"]
+        message = kari.send(case_id, thread, TOPIC, {"job_description": "HR: vi kan tilby kortere dager.",
+                                                        "other_question": "Passer det fra mandag?"})["id"]
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {login(base, 'hansen')}"}, timeout=30) as hansen:
+        assert hansen.post("/consent/exclusions", json={"actor_id": d["kari"]}).status_code == 201
+        assert hansen.post(f"/cases/{case_id}/participants/{d['lie']}/remove").status_code == 204
+    return {"kari": {"thread_id": thread, "message_id": message}, "lie": {"thread_id": thread, "message_id": message}}
 
 
 def test_every_route_is_classified(arena: Arena) -> None:
@@ -301,6 +329,7 @@ class Attempt:
 
     caller: Caller
     secrets: set[str]
+    ids: dict[str, str]  # path parameter -> the real id this caller aims at
     fakes: dict[str, str]  # path parameter -> id to use for the made-up call
     real_to_fake: dict[str, str]
     placeholders: dict[str, str]
@@ -308,14 +337,17 @@ class Attempt:
 
 def _attempt(arena: Arena, caller: Caller) -> Attempt:
     related = caller.username in RELATED
+    # Former insiders aim at the ids they knew; the case's own ids otherwise.
+    ids = {**arena.ids, **arena.former.get(caller.username, {})}
     # Related people may know the employee exists: for them only the case's own ids are made up.
-    faked = [k for k in arena.ids if not (k == "actor_id" and related)]
+    faked = [k for k in ids if not (k == "actor_id" and related)]
     return Attempt(
         caller=caller,
         secrets=arena.case_secrets | (set() if related else arena.person_secrets),
-        fakes={**arena.ids, **{k: arena.fakes[k] for k in faked}},
-        real_to_fake={arena.ids[k]: arena.fakes[k] for k in faked},
-        placeholders={**{v: f"<{k}>" for k, v in arena.ids.items()}, **{v: f"<{k}>" for k, v in arena.fakes.items()}},
+        ids=ids,
+        fakes={**ids, **{k: arena.fakes[k] for k in faked}},
+        real_to_fake={ids[k]: arena.fakes[k] for k in faked},
+        placeholders={**{v: f"<{k}>" for k, v in ids.items()}, **{v: f"<{k}>" for k, v in arena.fakes.items()}},
     )
 
 
@@ -326,7 +358,7 @@ def _check_route(arena: Arena, attempt: Attempt, key: tuple[str, str], route) ->
     if key in OWN:
         path, body = template, None
     else:
-        path = template.format(**arena.ids)
+        path = template.format(**attempt.ids)
         body = with_caller((arena.forms if isinstance(route, PageRoute) else arena.bodies).get(key), caller.actor_id)
     response = _call(caller, method, path, route, body)
     sent = path + json.dumps(body)
@@ -411,6 +443,8 @@ def test_an_outsiders_websocket_hears_nothing_of_the_case(arena: Arena) -> None:
                     keyed_client(base, arena.live.settings.data_dir, "solberg") as gp:
                 sent = await asyncio.to_thread(lise.send, scene.case_id, scene.thread_id, TOPIC, QUESTION)
                 await asyncio.to_thread(gp.read, sent["id"])
+                # A receipt for the excluded Kari's old message: she must not hear it.
+                await asyncio.to_thread(gp.read, arena.former["kari"]["message_id"])
                 await asyncio.to_thread(lise.recall, sent["id"])
             done.set()
             async with asyncio.timeout(30):

@@ -40,7 +40,7 @@ def test_participants_are_added_by_relation_with_a_reason_and_logged(world):
     again = gp.post(f"/cases/{case_id}/participants", json={"actor_id": d["lie"], "reason": "igjen"})
     assert again.status_code == 409
     stranger = gp.post(f"/cases/{case_id}/participants", json={"actor_id": d["rask"], "reason": "feil person"})
-    assert stranger.status_code == 422 and "no relation to the employee" in stranger.json()["message"]
+    assert stranger.status_code == 422 and stranger.json()["code"] == "CANNOT_BE_ADDED"
     no_reason = gp.post(f"/cases/{case_id}/participants", json={"actor_id": d["kari"], "reason": ""})
     assert no_reason.status_code == 422
     outsider = world.person("rask").post(f"/cases/{case_id}/participants", json={"actor_id": d["rask"], "reason": "meg selv"})
@@ -87,3 +87,34 @@ def test_threads_only_among_participants(world):
     assert nav.get(f"/cases/{case_id}/threads/{thread['id']}/messages").status_code == 404
     kinds = gp.ok(gp.get("/message-kinds"))
     assert {k["kind"] for k in kinds} >= {"adaptation_question", "functional_assessment", "nav_request", "minutes"}
+
+
+def test_a_plan_sent_turns_the_milestone_done_for_every_participant(world, clients):
+    d, case_id = world.demo.actors, world.demo.cases["hansen"]
+
+    def plan_status(username: str) -> str:
+        person = world.person(username)
+        return {m["code"]: m["status"] for m in person.ok(person.get(f"/cases/{case_id}"))["milestones"]}["follow_up_plan"]
+
+    everyone = ("hansen", "lise", "solberg", "eide", "vold")
+    assert {plan_status(u) for u in everyone} <= {"upcoming", "due_soon"}
+    lise = clients("lise")
+    thread = lise.start_thread(case_id, [d["solberg"]], topic="follow_up_plan")["id"]
+    sent = lise.send(case_id, thread, "follow_up_plan", {
+        "typical_workday": "Regnskap ved skjerm.", "tasks_that_can_be_done": "Avstemming.",
+        "tasks_that_cannot_be_done": "Lange møter.", "planned_adaptation": "Kortere dager.",
+        "follow_up": "Samtale hver uke.", "evaluation_date": str(date.today() + timedelta(weeks=4)),
+        "send_to_gp": True, "send_to_nav": False, "employee_contributed": True,
+    })
+    assert {u: plan_status(u) for u in everyone} == dict.fromkeys(everyone, "done")
+    # A recalled plan is no plan.
+    lise.recall(sent["id"])
+    assert plan_status("hansen") in ("upcoming", "due_soon")
+
+
+def test_a_grade_of_zero_keeps_the_timeline(world):
+    case_id = world.demo.cases["hansen"]
+    gp = world.person("solberg")
+    case = gp.ok(gp.get(f"/cases/{case_id}"))
+    back = gp.ok(gp.post(f"/cases/{case_id}/grades", json={"from_date": str(date.today()), "grade": 0}), 201)
+    assert back["grade"] == 0 and len(back["milestones"]) == len(case["milestones"])

@@ -135,6 +135,10 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/portal/cases/{case_id}/threads"): {"member_ids": d["solberg"], "topic": "conversation"},
         ("POST", "/inbox/cases/{case_id}/participants"): {"actor_id": d["kari"], "reason": "HR hjelper med tilrettelegging"},
         ("POST", "/inbox/messages/{message_id}/recall"): {},
+        # who takes part (issue 9): the employee's own controls
+        ("POST", "/portal/exclusions"): {"actor_id": d["lise"]},
+        ("POST", "/portal/exclusions/{exclusion_id}/lift"): {},
+        ("POST", "/portal/cases/{case_id}/participants/{actor_id}/remove"): {},
     }
 
 

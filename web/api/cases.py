@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlmodel import Session
 
 from directory import service as directory
 from directory import store as directory_store
 from messaging import cases as service
-from messaging import timeline
 from messaging.models import Case
 from messaging.schemas import (
     CaseCreate,
@@ -43,9 +40,7 @@ def _participants(session: Session, case_id: str) -> list[ParticipantPublic]:
 
 def _detail(session: Session, case: Case) -> CaseDetail:
     grades = service.grade_history(session, case.id)
-    milestones = timeline.milestones(
-        case.start_date, [timeline.GradePeriod(g.from_date, g.grade) for g in grades], date.today()
-    )
+    milestones = service.case_milestones(session, case)
     return CaseDetail(
         **CasePublic.model_validate(case, from_attributes=True).model_dump(),
         participants=_participants(session, case.id),
@@ -71,8 +66,8 @@ def get_case(case_id: str, session: SessionDep, me: CurrentActor) -> CaseDetail:
 
 @router.post("/{case_id}/participants", response_model=ParticipantPublic, status_code=201, summary="Add someone, by relation, with a reason",
              responses=responses(409))
-def add_participant(case_id: str, data: ParticipantCreate, session: SessionDep, me: CurrentActor) -> ParticipantPublic:
-    row = service.add_participant(session, me, case_id, data.actor_id, data.reason)
+def add_participant(case_id: str, data: ParticipantCreate, request: Request, session: SessionDep, me: CurrentActor) -> ParticipantPublic:
+    row = service.add_participant(session, me, case_id, data.actor_id, data.reason, consent=request.app.state.consent)
     return next(p for p in _participants(session, case_id) if p.actor_id == row.actor_id)
 
 

@@ -27,7 +27,7 @@ from consent.schemas import (
 )
 from consent.service import ConsentService, grant_status
 from consent.store import consent_requests_by, consent_requests_for
-from consent.types import CATEGORY_LABELS, PURPOSE_LABELS, Grant, Party, PartyKind, Permit
+from consent.types import CATEGORY_LABELS, PURPOSE_LABELS, Exclusion, Grant, Party, PartyKind, Permit
 from directory import service as directory
 from directory import store as directory_store
 from directory.columns import utcnow
@@ -133,35 +133,39 @@ def grant_fhir(grant_id: str, request: Request, session: SessionDep, me: Current
     return grant_to_fhir(grant, status=grant_status(grant, utcnow()), names=names)
 
 
-@router.post("/exclusions", response_model=ExclusionPublic, status_code=201, summary="Never share with this person")
+def _exclusions_public(session: Session, exclusions: list[Exclusion]) -> list[ExclusionPublic]:
+    names = _names(session, [i for e in exclusions for i in (e.actor_id, e.organisation_id, *e.except_ids)])
+    return [
+        ExclusionPublic(
+            id=e.exclusion_id, actor_id=e.actor_id, actor_name=names.get(e.actor_id or ""),
+            organisation_id=e.organisation_id, organisation_name=names.get(e.organisation_id or ""),
+            except_ids=sorted(e.except_ids), categories=sorted(e.categories), created_at=e.created_at,
+            lifted_at=e.lifted_at,
+        )
+        for e in exclusions
+    ]
+
+
+@router.post("/exclusions", response_model=ExclusionPublic, status_code=201,
+             summary="Never share with this person, or anyone at this organisation but named people")
 def create_exclusion(data: ExclusionCreate, request: Request, session: SessionDep, me: CurrentActor) -> ExclusionPublic:
-    e = _consent(request).exclude(session, me, data)
-    return ExclusionPublic(
-        id=e.exclusion_id, actor_id=e.actor_id, actor_name=_names(session, [e.actor_id]).get(e.actor_id),
-        categories=sorted(e.categories), created_at=e.created_at, lifted_at=e.lifted_at,
-    )
+    """An exclusion covering ``sick_leave`` (every category does) also ends the
+    participation of the people it names in your cases, at once."""
+    e, _ended = cases.exclude(session, _consent(request), me, data)
+    return _exclusions_public(session, [e])[0]
 
 
 @router.get("/exclusions", response_model=list[ExclusionPublic], summary="Your exclusions")
 def list_exclusions(request: Request, session: SessionDep, me: CurrentActor) -> list[ExclusionPublic]:
     _, exclusions = _consent(request).state(session, me.id)
-    names = _names(session, [e.actor_id for e in exclusions.values()])
-    return [
-        ExclusionPublic(
-            id=e.exclusion_id, actor_id=e.actor_id, actor_name=names.get(e.actor_id),
-            categories=sorted(e.categories), created_at=e.created_at, lifted_at=e.lifted_at,
-        )
-        for e in exclusions.values()
-    ]
+    return _exclusions_public(session, list(exclusions.values()))
 
 
 @router.post("/exclusions/{exclusion_id}/lift", response_model=ExclusionPublic, summary="Lift an exclusion")
 def lift_exclusion(exclusion_id: str, request: Request, session: SessionDep, me: CurrentActor) -> ExclusionPublic:
+    """Those the exclusion ended the participation of are not added back."""
     e = _consent(request).lift_exclusion(session, me, exclusion_id)
-    return ExclusionPublic(
-        id=e.exclusion_id, actor_id=e.actor_id, actor_name=_names(session, [e.actor_id]).get(e.actor_id),
-        categories=sorted(e.categories), created_at=e.created_at, lifted_at=e.lifted_at,
-    )
+    return _exclusions_public(session, [e])[0]
 
 
 def _request_public(session: Session, row) -> ConsentRequestPublic:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from consent import audit
-from consent.schemas import GrantCreate, PartyIn
+from consent.errors import ExclusionNotFound
+from consent.schemas import ExclusionCreate, GrantCreate, PartyIn
 from consent.service import ConsentService, grant_status
 from consent.store import consent_requests_for
 from consent.types import Category, Grant, Party, PartyKind, Purpose
@@ -26,7 +27,6 @@ from directory.errors import SambandError
 from directory.models import Actor
 from directory.types import CaseRole
 from messaging import cases as case_service
-from messaging import timeline
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
@@ -89,11 +89,7 @@ def _case_view(session: Session, t: Translator, case: Case) -> dict:
     rows = case_service.participants(session, case.id)
     actors = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=[p.actor_id for p in rows])}
     reachable = directory_store.actors_with_encryption_key(session=session, actor_ids=list(actors))
-    grades = case_service.grade_history(session, case.id)
-    milestones = timeline.milestones(
-        case.start_date, [timeline.GradePeriod(g.from_date, g.grade) for g in grades if g.grade >= 1] or
-        [timeline.GradePeriod(case.start_date, max(case.grade, 1))], date.today(),
-    )
+    milestones = case_service.case_milestones(session, case)
     return {
         "case": case,
         "participants": [
@@ -221,6 +217,7 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         "purposes": [{"value": p.value, "label": t.purpose(p)} for p in Purpose],
         "durations": DURATIONS,
         **conversations(request, session, me, my_cases),
+        "people": people_control(request, session, me),
     }
 
 
@@ -322,3 +319,208 @@ def answer_request(request_id: str, request: Request, session: SessionDep, me: C
     _consent(request).answer_request(session, me, request_id, answer == "accept")
     flash(request, t("flash.accepted" if answer == "accept" else "flash.declined"))
     return redirect("/portal#requests")
+
+
+# --- who takes part: remove, exclude, lift (issue 9) ---------------------------------------
+# Every act here goes in two steps that work without scripts: a GET shows in plain
+# words what will happen, and only its POST (CSRF-checked) does it.  The result is a
+# notice at the top of the section, which the redirect's fragment gives focus to.
+
+NOTICE_KEY = "people_notice"
+PEOPLE_BACK = "/portal#people-control"
+
+
+@dataclass
+class PeopleScope:
+    """Whom the employee may exclude from his pages: the people in his cases and the
+    people related to him in the directory, and their organisations."""
+
+    people: dict[str, Actor]
+    roles: dict[str, str]  # actor id -> case role (by relation or in the case)
+    in_case: dict[str, str]  # actor id -> id of the case they take part in
+    organisations: dict[str, str]  # organisation id -> name
+
+
+def _people_scope(session: Session, me: Actor) -> PeopleScope:
+    now = utcnow()
+    roles, in_case = {}, {}
+    for case in case_service.cases_for(session, me):
+        if case.employee_id != me.id:
+            continue
+        for p in case_service.participants(session, case.id):
+            if p.actor_id != me.id:
+                roles[p.actor_id], in_case[p.actor_id] = p.case_role, case.id
+    for relation in directory_store.active_relations_to(session=session, to_actor_id=me.id, at=now):
+        if relation.from_actor_id not in roles:
+            role = case_service.relation_role(session, relation.from_actor_id, me.id, at=now)
+            if role is not None:
+                roles[relation.from_actor_id] = role.value
+    people = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=list(roles))}
+    orgs = directory_store.organisations_by_id(session=session, ids=[a.organisation_id for a in people.values()])
+    return PeopleScope(people, roles, in_case, {o.id: o.name for o in orgs.values()})
+
+
+def _exclusion_words(t: Translator, e, names: dict[str, str]) -> str:
+    if e.actor_id is not None:
+        return names.get(e.actor_id, t("log.someone"))
+    everyone = t("people.everyone_at", org=names.get(e.organisation_id or "", ""))
+    if not e.except_ids:
+        return everyone
+    return t("people.everyone_at_except", everyone=everyone,
+             names=", ".join(sorted(names.get(i, "") for i in e.except_ids)))
+
+
+def people_control(request: Request, session: Session, me: Actor) -> dict:
+    """The section's view: who takes part, who else could, who is excluded, the attempts."""
+    t = translator(request)
+    scope = _people_scope(session, me)
+    _, exclusions = _consent(request).state(session, me.id)
+    active = sorted((e for e in exclusions.values() if e.lifted_at is None), key=lambda e: e.created_at)
+    attempts = case_service.refused_attempts(session, me.id)
+    names = _names(session, [i for e in active for i in (e.actor_id, e.organisation_id, *e.except_ids)]
+                   + [x for a in attempts for x in (a.actor_id, a.recipient_id)])
+
+    def person(actor_id: str) -> dict:
+        a = scope.people[actor_id]
+        return {"id": a.id, "name": a.name, "role": t.case_role(scope.roles[a.id]), "case_id": scope.in_case.get(a.id)}
+
+    ordered = sorted(scope.people, key=lambda i: scope.people[i].name)
+    return {
+        "notice": request.session.pop(NOTICE_KEY, None) if "session" in request.scope else None,
+        "taking_part": [person(i) for i in ordered if i in scope.in_case],
+        "others": [person(i) for i in ordered if i not in scope.in_case and i not in {e.actor_id for e in active}],
+        "organisations": sorted(({"id": k, "name": v} for k, v in scope.organisations.items()), key=lambda o: o["name"]),
+        "exclusions": [{"id": e.exclusion_id, "who": _exclusion_words(t, e, names), "since": e.created_at} for e in active],
+        "attempts": [{"text": t("people.attempt", actor=names.get(a.actor_id, t("log.someone")),
+                                recipient=names.get(a.recipient_id, t("log.someone"))), "at": a.occurred_at}
+                     for a in attempts],
+    }
+
+
+def _notice(request: Request, text: str) -> Response:
+    request.session[NOTICE_KEY] = text
+    return redirect("/portal#people-notice")
+
+
+def _confirm(request: Request, me: Actor, **context) -> Response:
+    return render(request, "portal_confirm.html", {"me": me, "active": "portal", "back": PEOPLE_BACK, **context})
+
+
+@router.get("/exclusions/new")
+def exclude_confirm(request: Request, session: SessionDep, me: CurrentActor, actor_id: str = "",
+                    organisation_id: str = "") -> Response:
+    _require_employee(me)
+    t = translator(request)
+    scope = _people_scope(session, me)
+    if actor_id in scope.people:
+        name = scope.people[actor_id].name
+        return _confirm(
+            request, me, title=t("confirm.exclude.title", name=name),
+            points=[t("confirm.exclude.out" if actor_id in scope.in_case else "confirm.exclude.not_in", name=name),
+                    t("confirm.exclude.never", name=name), t("confirm.exclude.lift", name=name)],
+            action="/portal/exclusions", fields={"actor_id": actor_id}, submit=t("confirm.exclude.submit", name=name),
+        )
+    if organisation_id in scope.organisations:
+        org = scope.organisations[organisation_id]
+        there = [{"id": a.id, "name": a.name, "role": t.case_role(scope.roles[a.id])}
+                 for a in sorted(scope.people.values(), key=lambda a: a.name) if a.organisation_id == organisation_id]
+        return _confirm(
+            request, me, title=t("confirm.exclude_org.title", org=org),
+            points=[t("confirm.exclude_org.out", org=org), t("confirm.exclude_org.never", org=org),
+                    t("confirm.exclude_org.lift")],
+            action="/portal/exclusions", fields={"organisation_id": organisation_id}, exceptions=there,
+            submit=t("confirm.exclude_org.submit", org=org),
+        )
+    raise _not_yours()
+
+
+def _not_yours() -> SambandError:
+    # Only ids the page offered get here; anything else is the made-up id's answer.
+    return SambandError("no such person or organisation among yours", code="NOT_FOUND", status=404)
+
+
+@router.post("/exclusions")
+def exclude(request: Request, session: SessionDep, me: CurrentActor, form: FormDep) -> Response:
+    _require_employee(me)
+    t = translator(request)
+    scope = _people_scope(session, me)
+    actor_id, organisation_id = str(form.get("actor_id") or ""), str(form.get("organisation_id") or "")
+    if actor_id in scope.people:
+        data, who = ExclusionCreate(actor_id=actor_id), scope.people[actor_id].name
+    elif organisation_id in scope.organisations:
+        at_org = {a.id for a in scope.people.values() if a.organisation_id == organisation_id}
+        excepted = [str(i) for i in form.getlist("except_ids") if str(i) in at_org]
+        data = ExclusionCreate(organisation_id=organisation_id, except_ids=excepted)
+        who = t("people.everyone_at", org=scope.organisations[organisation_id])
+    else:
+        raise _not_yours()
+    _exclusion, ended = case_service.exclude(session, _consent(request), me, data)
+    names = _names(session, [row.actor_id for row in ended])
+    text = t("people.done.excluded", who=who)
+    if ended:
+        text += " " + t("people.done.ended", names=", ".join(sorted(names.get(r.actor_id, "") for r in ended)))
+    return _notice(request, text)
+
+
+def _my_active_exclusion(request: Request, session: Session, me: Actor, exclusion_id: str):
+    exclusion = _consent(request).state(session, me.id)[1].get(exclusion_id)
+    if exclusion is None or exclusion.lifted_at is not None:
+        raise ExclusionNotFound(f"you have no exclusion {exclusion_id} in force")
+    return exclusion
+
+
+@router.get("/exclusions/{exclusion_id}/lift")
+def lift_confirm(exclusion_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    _require_employee(me)
+    t = translator(request)
+    e = _my_active_exclusion(request, session, me, exclusion_id)
+    who = _exclusion_words(t, e, _names(session, [e.actor_id, e.organisation_id, *e.except_ids]))
+    return _confirm(
+        request, me, title=t("confirm.lift.title", who=who),
+        points=[t("confirm.lift.consent", who=who), t("confirm.lift.not_back", who=who)],
+        action=f"/portal/exclusions/{e.exclusion_id}/lift", fields={}, submit=t("confirm.lift.submit"),
+    )
+
+
+@router.post("/exclusions/{exclusion_id}/lift")
+def lift(exclusion_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    _require_employee(me)
+    t = translator(request)
+    e = _my_active_exclusion(request, session, me, exclusion_id)
+    who = _exclusion_words(t, e, _names(session, [e.actor_id, e.organisation_id, *e.except_ids]))
+    _consent(request).lift_exclusion(session, me, e.exclusion_id)
+    return _notice(request, t("people.done.lifted", who=who))
+
+
+def _my_participant(session: Session, me: Actor, case_id: str, actor_id: str) -> Actor:
+    case = case_service.require_case(session, me, case_id)
+    if case.employee_id != me.id:
+        raise case_service.CaseNotFound(f"no case {case_id} of yours")
+    row = case_service.participant(session, case.id, actor_id)
+    actor = directory_store.get_actor(session=session, actor_id=actor_id) if row is not None else None
+    if actor is None or actor_id == me.id:
+        raise SambandError(f"{actor_id} does not take part in this case", code="PARTICIPANT_NOT_FOUND", status=404)
+    return actor
+
+
+@router.get("/cases/{case_id}/participants/{actor_id}/remove")
+def remove_confirm(case_id: str, actor_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    _require_employee(me)
+    t = translator(request)
+    name = _my_participant(session, me, case_id, actor_id).name
+    return _confirm(
+        request, me, title=t("confirm.remove.title", name=name),
+        points=[t("confirm.remove.out", name=name), t("confirm.remove.again", name=name)],
+        action=f"/portal/cases/{case_id}/participants/{actor_id}/remove", fields={},
+        submit=t("confirm.remove.submit", name=name),
+        alternative={"href": f"/portal/exclusions/new?actor_id={actor_id}", "text": t("confirm.remove.exclude", name=name)},
+    )
+
+
+@router.post("/cases/{case_id}/participants/{actor_id}/remove")
+def remove(case_id: str, actor_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    _require_employee(me)
+    t = translator(request)
+    name = _my_participant(session, me, case_id, actor_id).name
+    case_service.remove_participant(session, me, case_id, actor_id)
+    return _notice(request, t("people.done.removed", name=name))

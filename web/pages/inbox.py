@@ -10,6 +10,7 @@ opens it with the private keys kept in the browser.  No plaintext passes through
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -24,6 +25,7 @@ from directory.errors import InvalidInput, SambandError
 from directory.models import Actor
 from messaging import cases as case_service
 from messaging import threads as thread_service
+from messaging import timeline
 from messaging.kinds import catalog, kind_spec
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
@@ -75,6 +77,19 @@ def _kind_titles(t: Translator) -> dict[str, str]:
 
 # --- inbox ------------------------------------------------------------------------------------
 
+WEEK = timedelta(days=7)
+
+
+def due_now(milestones: list[timeline.Milestone], today: date) -> list[timeline.Milestone]:
+    """What a professional should see first: what is overdue, and what falls due this
+    week (today and the six days after it) and is not done or moot."""
+    return [
+        m for m in milestones
+        if m.status is timeline.Status.OVERDUE
+        or (m.status not in (timeline.Status.DONE, timeline.Status.NOT_APPLICABLE) and today <= m.due_date < today + WEEK)
+    ]
+
+
 
 def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
     t = translator(request)
@@ -99,7 +114,9 @@ def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
             })
         rows.sort(key=lambda r: (r["unread"] == 0, -r["last_at"].timestamp()))
         employee = actors.get(case.employee_id)
+        milestones = case_service.case_milestones(session, case)
         views.append({
+            "milestones": milestones, "due_now": due_now(milestones, date.today()),
             "case": case, "employee": employee.name if employee else "", "my_role": mine.case_role if mine else "",
             "threads": rows, "unread": sum(r["unread"] for r in rows),
             "others": [{"id": p.actor_id, "name": actors[p.actor_id].name, "role": p.case_role}
@@ -195,12 +212,17 @@ def add_participant(case_id: str, request: Request, session: SessionDep, me: Cur
         flash(request, t("search.err.reason"), "error")
         return redirect(back)
     try:
-        row = case_service.add_participant(session, me, case_id, actor_id, reason[:500])
+        row = case_service.add_participant(session, me, case_id, actor_id, reason[:500],
+                                           consent=request.app.state.consent)
     except SambandError as exc:
         if exc.status == 404 and exc.code == "CASE_NOT_FOUND":
             raise
         session.rollback()
-        flash(request, exc.message, "error")
+        if exc.code == "CANNOT_BE_ADDED":  # the same words whatever the reason: no relation, or excluded
+            target = directory_store.get_actor(session=session, actor_id=actor_id)
+            flash(request, t("search.err.cannot_add", name=target.name if target else ""), "error")
+        else:
+            flash(request, exc.message, "error")
         return redirect(back)
     added = directory_store.get_actor(session=session, actor_id=row.actor_id)
     flash(request, t("flash.participant_added", name=added.name if added else ""))

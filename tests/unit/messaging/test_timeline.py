@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from messaging.rules import load_rules, parse_rules
-from messaging.timeline import GradePeriod, Responsible, Status, grade_on, milestones
+from messaging.timeline import CaseEvent, GradePeriod, Responsible, Status, completed, grade_on, milestones
 
 START = date(2026, 3, 2)  # a Monday
 FULL = [GradePeriod(START, 100)]
@@ -129,9 +129,9 @@ class TestStatus:
 
 
 class TestBadInput:
-    @pytest.mark.parametrize("grade", [0, 101, -5])
+    @pytest.mark.parametrize("grade", [101, -5])
     def test_grade_out_of_range_is_refused(self, grade):
-        with pytest.raises(ValueError, match="1 to 100"):
+        with pytest.raises(ValueError, match="0 to 100"):
             GradePeriod(START, grade)
 
     @pytest.mark.parametrize("grade", [50.5, "50", True])
@@ -199,3 +199,46 @@ class TestRules:
         )
         with pytest.raises(ValueError, match="sometimes"):
             parse_rules(text)
+
+
+class TestCompletedByEvents:
+    """What happened in the case (kinds, sides, days: metadata only) completes milestones."""
+
+    def test_a_plan_sent_completes_the_follow_up_plan_from_either_side(self):
+        for side in (Responsible.EMPLOYER, Responsible.EMPLOYEE):
+            done = completed([CaseEvent("follow_up_plan", side, day(20))])
+            assert done == {"follow_up_plan": day(20)}
+            plan = by_code(milestones(START, FULL, today=day(40), completed=done))["follow_up_plan"]
+            assert plan.status is Status.DONE  # not overdue, though day 28 has passed
+
+    def test_without_a_plan_it_turns_overdue(self):
+        assert by_code(milestones(START, FULL, today=day(40), completed=completed([])))["follow_up_plan"].status \
+            is Status.OVERDUE
+
+    def test_minutes_complete_the_meeting_of_the_side_that_holds_it(self):
+        employer = completed([CaseEvent("minutes", Responsible.EMPLOYER, day(45))])
+        nav = completed([CaseEvent("minutes", Responsible.NAV, day(150))])
+        gp = completed([CaseEvent("minutes", Responsible.GP, day(45))])
+        assert employer == {"dialogue_meeting_1": day(45)}
+        assert nav == {"dialogue_meeting_2": day(150)}
+        assert gp == {}
+
+    def test_a_clinicians_assessment_or_answer_to_nav_is_the_activity_assessment(self):
+        assert completed([CaseEvent("functional_assessment", Responsible.GP, day(50))]) == {"activity_requirement": day(50)}
+        assert completed([CaseEvent("nav_request_answer", None, day(52))]) == {"activity_requirement": day(52)}
+
+    def test_the_first_event_that_completes_counts_and_other_kinds_do_nothing(self):
+        done = completed([CaseEvent("follow_up_plan", Responsible.EMPLOYER, day(27)),
+                          CaseEvent("note", Responsible.EMPLOYER, day(2)),
+                          CaseEvent("follow_up_plan", Responsible.EMPLOYEE, day(12))])
+        assert done == {"follow_up_plan": day(12)}
+
+    def test_only_codes_the_rule_set_has_come_back(self):
+        rules = [r for r in load_rules() if r.code != "follow_up_plan"]
+        assert completed([CaseEvent("follow_up_plan", Responsible.EMPLOYER, day(3))], rules) == {}
+
+    def test_grade_zero_is_back_at_work_and_no_condition_holds_on_it(self):
+        back = [GradePeriod(START, 100), GradePeriod(day(30), 0)]
+        ms = by_code(milestones(START, back, today=day(60)))
+        assert ms["dialogue_meeting_1"].status is Status.NOT_APPLICABLE
+        assert ms["activity_requirement"].status is Status.NOT_APPLICABLE
