@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from consent import audit, store
 from consent.audit import AuditTag
@@ -495,6 +495,14 @@ class ConsentService:
             purpose=Purpose.DIALOGUE_MEETING.value, basis_kind="statutory", basis_ref=row.id,
             basis_text="folketrygdloven § 8-7a", reason=f"{row.meeting_type}; invited={row.invitee_ids}",
         )
+
+    def end_acts_of_message(self, session: Session, message_id: str, *, now: datetime) -> None:
+        """The message that made NAV's request or summons is recalled (wrong person,
+        wrong patient): the act ends with it, so nothing more rests on it.  Caller commits."""
+        for model in (NavRequestRow, NavSummonsRow):
+            for row in session.exec(select(model).where(model.message_id == message_id, model.expires_at > now)).all():
+                row.expires_at = now
+                session.add(row)
 
     def statutory_hint(self, *, subject_id: str, sender: Actor, recipient: Actor, category: Category,
                        purpose: Purpose, at: datetime) -> dict | None:

@@ -388,6 +388,7 @@ class Delivery:
             return message
         message.recalled_at = now
         session.add(message)
+        self.consent.end_acts_of_message(session, message.id, now=now)  # NAV's request or summons ends with it
         case = session.get(Case, message.case_id)
         recipients = [r.actor_id for r in session.exec(select(Receipt).where(Receipt.message_id == message.id)).all()]
         for rid in recipients:

@@ -147,6 +147,14 @@ def test_missing_basis_says_the_law_could_apply_not_ask_for_consent(world, clien
     (hint,) = [p["statutory_possible"] for p in nav_note.value.problems]
     assert (hint["act"], hint["law"]) == ("send_nav_request", "folketrygdloven § 21-4")
 
+    # NAV recalls its request (wrong patient): the request ends with the message.
+    asked = nav.send(case_id, thread_id, "nav_request", REQUEST)
+    moe.send(case_id, thread_id, "nav_request_answer", {"functional_ability": "Kan jobbe litt."}, in_reply_to=asked["id"])
+    nav.recall(asked["id"])
+    with pytest.raises(ConsentMissing) as recalled:
+        moe.send(case_id, thread_id, "nav_request_answer", {"functional_ability": "Kan jobbe mer."})
+    assert recalled.value.problems[0]["statutory_possible"]["act"] == "await_nav_request"
+
     # Where no law can apply, the answer is still to ask the employee.
     with pytest.raises(ConsentMissing) as private:
         moe.send(case_id, thread_id, "note", {"category": "psychosocial", "text": "Konflikt på jobb."},
