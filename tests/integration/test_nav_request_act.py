@@ -125,7 +125,7 @@ def test_refused_or_repeated_nav_request_leaves_no_request_row(world, clients):
     assert _nav_rows(world) == rows and len(rows) == 1 and _count(world, "disclosure_log") == logged
 
 
-def test_missing_basis_says_the_law_could_apply_not_ask_for_consent(world, clients, nina_thread, tmp_path):
+def test_missing_basis_says_the_law_could_apply_not_ask_for_consent(world, clients, nina_thread):
     case_id, thread_id = nina_thread
     d = world.demo.actors
     nav, moe = clients("eide"), clients("moe")
