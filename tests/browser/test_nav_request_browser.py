@@ -139,3 +139,32 @@ def test_nav_asks_the_psychologist_she_answers_on_21_4_and_ninas_log_says_so(bro
     moe.shot("law-not-consent")
     assert moe.axe() == []
     assert eide.errors == [] and moe.errors == [] and nina.errors == []
+
+
+def test_nav_calls_dialogue_meeting_2_from_the_page_on_8_7a(browsers, world, clients):
+    """NAV's invitation to dialogue meeting 2 carries its summons: the manager and the GP
+    get it with no consent in place, and Hansen's log names folketrygdloven § 8-7a."""
+    from datetime import datetime, timedelta
+
+    d, case_id = world.demo.actors, world.demo.cases["hansen"]
+    store_demo_key_backups(world.engine, world.settings.data_dir, "demo")
+    thread = clients("eide").start_thread(case_id, [d["lise"], d["solberg"]], topic="meeting_invitation")["id"]
+    eide = _open(browsers, world, "eide", phone=False, lang="nb")
+    eide.page.goto(f"/inbox/cases/{case_id}/threads/{thread}?kind=meeting_invitation")
+    eide.page.wait_for_selector("#compose[data-kind=meeting_invitation]", timeout=LONG)
+    assert "§ 8-7a" in eide.page.inner_text("#nav-summons-help")
+    eide.page.select_option("#f-meeting_type", value="dialogue_meeting_2")
+    eide.page.fill("#f-starts_at", (datetime.now() + timedelta(days=10)).strftime("%Y-%m-%dT10:00"))
+    eide.page.fill("#f-place", "NAV Bergenhus, møterom 3")
+    eide.page.click("#compose-send")
+    _sent(eide)
+    eide.shot("summons-sent")
+    assert eide.axe() == []
+    invitation = next(m for m in clients("lise").messages(case_id, thread) if m["kind"] == "meeting_invitation")
+    assert clients("lise").read(invitation["id"]).form["meeting_type"] == "dialogue_meeting_2"
+    assert clients("solberg").read(invitation["id"]).form["place"] == "NAV Bergenhus, møterom 3"
+    log = world.person("hansen").ok(world.person("hansen").get("/consent/log"))["entries"]
+    reached = {(e["recipient_id"], e["basis_text"]) for e in log if e["tag"] == "disclosure:read:granted"}
+    assert reached == {(d["lise"], "folketrygdloven § 8-7a"), (d["solberg"], "folketrygdloven § 8-7a")}
+    assert [e for e in log if e["outcome"] == "deny"] == []
+    assert eide.errors == []
