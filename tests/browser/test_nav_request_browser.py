@@ -31,7 +31,13 @@ def _signed_in(browsers, world, username: str, *, phone: bool, lang: str):
 def _open(browsers, world, username: str, *, phone: bool, lang: str):
     b = _signed_in(browsers, world, username, phone=phone, lang=lang)
     b.page.goto("/keys")
-    b.page.wait_for_selector("#keys-restore-form:visible", timeout=LONG)
+    try:
+        b.page.wait_for_selector("#keys-restore-form:visible", timeout=LONG)
+    except Exception:  # say what the page showed instead: the issue saw this wait fail once, under load
+        b.shot("keys-not-restorable")
+        shown = b.page.evaluate("() => [...document.querySelectorAll('main section')].map(x => `${x.id}:${!x.hidden}`)")
+        print(f"/keys for {username} at {b.page.url}: sections {shown}; errors {b.errors}")
+        raise
     b.page.fill("#restore-passphrase", "demo")
     b.page.click("#keys-restore-submit")
     b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=LONG)
