@@ -75,7 +75,11 @@ class Browser:
         self.page.goto("/login")
         self.page.get_by_label(re.compile("bruker|user", re.I)).fill(username)
         self.page.get_by_label(re.compile("passord|password", re.I)).fill(password)
-        self.page.keyboard.press("Enter")
+        # Wait for the portal, not for "networkidle": on a loaded machine the form's
+        # post may not have started yet, and the next goto would cut the sign-in short
+        # (seen as a /keys wait that ended on the identity provider's page).
+        with self.page.expect_navigation(url=lambda url: "/idp/" not in url and "/login" not in url, timeout=60_000):
+            self.page.keyboard.press("Enter")
         self.page.wait_for_load_state("networkidle")
 
     def close(self) -> None:
