@@ -46,6 +46,7 @@ class AuditTag(StrEnum):
     REQUEST_CREATED = "consent:request:created"
     REQUEST_ANSWERED = "consent:request:answered"
     NAV_REQUEST_CREATED = "statutory:nav-request:created"
+    NAV_SUMMONS_CREATED = "statutory:nav-summons:created"
     PARTICIPANT_ADDED = "case:participant:added"
     PARTICIPANT_REMOVED = "case:participant:removed"
     PARTICIPANT_REFUSED = "case:participant:refused"  # someone tried to add a person the employee excluded

@@ -39,3 +39,9 @@ class ConsentRequired(Forbidden):
     """Raised where a flow needs a basis and has none; carries the decision's reason."""
 
     code = "CONSENT_REQUIRED"
+
+
+class InvalidNavAct(InvalidInput):
+    """A NAV request or summons sent with a message does not fit the message or the law."""
+
+    code = "INVALID_NAV_ACT"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
@@ -59,6 +59,31 @@ class NavRequestRow(SQLModel, table=True):
     categories: str = Field(max_length=400)  # comma-separated Category values
     purpose: str = Field(max_length=40)
     reference: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # Set when the request was made by sending a ``nav_request`` message (one act, one
+    # transaction); None for a request made on its own (POST /consent/nav-requests).
+    message_id: str | None = Field(default=None, max_length=36, index=True)
+    answer_by: date | None = None
+
+
+class NavSummonsRow(SQLModel, table=True):
+    """NAV calls dialogue meeting 2 or 3 (folketrygdloven § 8-7a) and names who it calls.
+
+    Made with the ``meeting_invitation`` message that carries the summons, in the same
+    transaction; holds metadata only (which meeting, who is called), never the content.
+    """
+
+    __tablename__ = "nav_summons"
+    __table_args__ = (Index("ix_nav_summons_subject_convener", "subject_id", "convener_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    subject_id: str = Field(foreign_key="actor.id", max_length=36)
+    case_id: str = Field(max_length=36)
+    convener_id: str = Field(foreign_key="actor.id", max_length=36)
+    meeting_type: str = Field(max_length=40)  # dialogue_meeting_2 | dialogue_meeting_3
+    invitee_ids: str = Field(sa_column=Column(Text, nullable=False))  # comma-separated actor ids
+    message_id: str = Field(max_length=36, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 

@@ -32,6 +32,7 @@ from consent.types import (
     Exclusion,
     Grant,
     NavRequest,
+    NavSummons,
     Party,
     PartyKind,
     Permit,
@@ -90,10 +91,42 @@ def _nav_request_open(req: NavRequest, request: DisclosureRequest) -> bool:
     )
 
 
+def _summons_open(summons: NavSummons, request: DisclosureRequest) -> bool:
+    return (
+        summons.subject_id == request.subject_id
+        and summons.convener_id == request.sender.actor_id
+        and request.recipient.actor_id in summons.invitee_ids
+        and summons.created_at <= request.at < summons.expires_at
+    )
+
+
+def possible_statutory(request: DisclosureRequest, rules: Iterable[StatutoryRule]) -> tuple[StatutoryRule, str] | None:
+    """A rule that needs NAV's request and would cover this flow once NAV asks: the
+    rule, and whose act it waits for — ``"await_nav_request"`` when the sender is the
+    one NAV must ask, ``"send_nav_request"`` when the sender is NAV and the flow runs
+    the other way in the rule (NAV asks with a request, which the law lets it send).
+
+    For the missing-basis box: where the law can apply, say so, not "ask for consent".
+    """
+    for rule in rules:
+        if rule.requires is not Requirement.NAV_REQUEST or not (
+            rule.valid_from <= request.at and (rule.valid_to is None or request.at < rule.valid_to)
+        ) or request.category not in rule.categories:
+            continue
+        if (request.sender.role in rule.sender_roles and request.recipient.role in rule.recipient_roles
+                and request.purpose in rule.purposes):
+            return rule, "await_nav_request"
+        if request.recipient.role in rule.sender_roles and request.sender.role in rule.recipient_roles:
+            return rule, "send_nav_request"
+    return None
+
+
 def statutory_basis(
-    request: DisclosureRequest, rules: Iterable[StatutoryRule], nav_requests: Iterable[NavRequest]
-) -> tuple[StatutoryRule, NavRequest | None] | None:
+    request: DisclosureRequest, rules: Iterable[StatutoryRule], nav_requests: Iterable[NavRequest],
+    summonses: Iterable[NavSummons] = (),
+) -> tuple[StatutoryRule, NavRequest | NavSummons | None] | None:
     nav_requests = tuple(nav_requests)
+    summonses = tuple(summonses)
     for rule in rules:
         if not (
             rule.valid_from <= request.at
@@ -110,6 +143,10 @@ def statutory_basis(
             for req in nav_requests:
                 if _nav_request_open(req, request):
                     return rule, req
+        if rule.requires is Requirement.NAV_SUMMONS:
+            for summons in summonses:
+                if _summons_open(summons, request):
+                    return rule, summons
     return None
 
 
@@ -146,6 +183,7 @@ def decide(
     exclusions: Iterable[Exclusion] = (),
     rules: Iterable[StatutoryRule] = (),
     nav_requests: Iterable[NavRequest] = (),
+    summonses: Iterable[NavSummons] = (),
 ) -> Decision:
     """Permit with the basis that allows the flow, or deny with the reason.
 
@@ -155,6 +193,7 @@ def decide(
         exclusions: the subject's exclusions.
         rules: statutory rules in force (versioned rule data).
         nav_requests: NAV's information requests about the subject.
+        summonses: NAV's calls to dialogue meetings 2 and 3 about the subject.
 
     Returns:
         ``Permit(basis)`` or ``Deny(reason, message)``; never raises for a well-typed
@@ -166,12 +205,15 @@ def decide(
     if request.recipient.actor_id == request.subject_id:
         return Permit(Basis(BasisKind.OWN, "subject", "information about yourself"))
 
-    found = statutory_basis(request, rules, nav_requests)
+    rules = tuple(rules)
+    found = statutory_basis(request, rules, nav_requests, summonses)
     if found is not None:
-        rule, nav_request = found
+        rule, act = found
         ref = f"{rule.rule_id}@{rule.version}"
-        if nav_request is not None:
-            ref += f"/{nav_request.request_id}"
+        if isinstance(act, NavRequest):
+            ref += f"/{act.request_id}"
+        elif isinstance(act, NavSummons):
+            ref += f"/{act.summons_id}"
         return Permit(Basis(BasisKind.STATUTORY, ref, rule.law))
 
     if excluded_by(exclusions, request.subject_id, request.recipient, request.category, at) is not None:
@@ -208,6 +250,20 @@ def decide(
             )
     if near_miss is not None:
         return near_miss
+    possible = possible_statutory(request, rules)
+    if possible is not None:
+        rule, act = possible
+        if act == "await_nav_request":
+            return Deny(
+                DenyReason.NO_BASIS,
+                f"{rule.law} gives a basis for sharing '{request.category.value}' with NAV once NAV has asked "
+                f"you for it; NAV has not asked for this (yet)",
+            )
+        return Deny(
+            DenyReason.NO_BASIS,
+            f"no consent covers this; under {rule.law} NAV asks for '{request.category.value}' with a NAV "
+            f"request (Forespørsel fra NAV), which the law lets you send",
+        )
     return Deny(
         DenyReason.NO_BASIS,
         f"no consent from the employee and no statutory basis for sharing "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -166,6 +166,30 @@ class NavRequestCreate(BaseModel):
     reference: str = Field(default="", max_length=200)
 
 
+class NavRequestAct(BaseModel):
+    """The metadata of a ``nav_request`` message: what the server must know to register
+    NAV's request (folketrygdloven § 21-4) with the message, never its content.  The
+    requester is the sender, the subject the case's employee."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    addressee_ids: list[SambandId] = Field(
+        min_length=1, max_length=30, description="the health personnel asked: recipients of this message")
+    categories: list[Category] = Field(min_length=1, max_length=8, description="what NAV asks for")
+    reference: str = Field(default="", max_length=200, description="NAV's own reference, if any")
+    answer_by: date | None = Field(default=None, description="the answer-by date NAV gives")
+
+
+class NavSummonsAct(BaseModel):
+    """The metadata of NAV's ``meeting_invitation`` to dialogue meeting 2 or 3
+    (folketrygdloven § 8-7a): which meeting.  The people called are the message's
+    recipients; the server never sees the invitation's content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    meeting_type: Literal["dialogue_meeting_2", "dialogue_meeting_3"]
+
+
 class NavRequestPublic(BaseModel):
     id: str
     subject_id: str
@@ -176,6 +200,8 @@ class NavRequestPublic(BaseModel):
     reference: str
     created_at: datetime
     expires_at: datetime
+    message_id: str | None = None
+    answer_by: date | None = None
 
 
 class DecisionQuery(BaseModel):

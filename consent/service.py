@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from consent import audit, store
 from consent.audit import AuditTag
@@ -23,12 +23,21 @@ from consent.errors import (
     ExclusionNotFound,
     GrantNotFound,
     InvalidConsent,
+    InvalidNavAct,
     NotTheSubject,
     SubjectNotFound,
 )
-from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow
-from consent.policy import decide, excluded_by
-from consent.schemas import ConsentRequestCreate, ExclusionCreate, GrantCreate, NavRequestCreate, PartyIn
+from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow, NavSummonsRow
+from consent.policy import decide, excluded_by, possible_statutory
+from consent.schemas import (
+    ConsentRequestCreate,
+    ExclusionCreate,
+    GrantCreate,
+    NavRequestAct,
+    NavRequestCreate,
+    NavSummonsAct,
+    PartyIn,
+)
 from consent.types import (
     ActorFacts,
     Category,
@@ -38,6 +47,7 @@ from consent.types import (
     Exclusion,
     Grant,
     NavRequest,
+    NavSummons,
     Party,
     PartyKind,
     Permit,
@@ -411,6 +421,139 @@ class ConsentService:
         session.commit()
         return row
 
+    # --- NAV's acts made by a message (one transaction with the message) ---------------------
+
+    def prepare_nav_request_act(
+        self, session: Session, requester: Actor, subject_id: str, recipients: Sequence[Actor], data: NavRequestAct,
+        *, message_id: str, now: datetime,
+    ) -> list[NavRequestRow]:
+        """Check the metadata of a ``nav_request`` message against the message and the
+        law, and return the request rows to store with it (one per addressee), unsaved.
+
+        Writes nothing: the caller adds them with ``record_nav_request_act`` in the
+        transaction that stores the message, so both are there or neither is.
+
+        Raises:
+            InvalidNavAct: an addressee is not a recipient of the message or not health
+                personnel; a category no rule needing NAV's request covers for them;
+                an answer-by date in the past or after the request runs out.
+        """
+        if Role(requester.role) not in NAV_ROLES:
+            raise InvalidNavAct("only NAV can send a request under folketrygdloven § 21-4")
+        by_id = {a.id: a for a in recipients}
+        purpose = Purpose.NAV_BENEFIT_ASSESSMENT
+        expires_at = now + timedelta(days=self.config.nav_request_valid_days)
+        if data.answer_by is not None and not (now.date() <= data.answer_by <= expires_at.date()):
+            raise InvalidNavAct(
+                f"nav_request.answer_by must be between today and {expires_at.date().isoformat()} "
+                f"(a request holds {self.config.nav_request_valid_days} days)")
+        categories = sorted({c.value for c in data.categories})
+        rows = []
+        for addressee_id in dict.fromkeys(data.addressee_ids):
+            addressee = by_id.get(addressee_id)
+            if addressee is None:
+                raise InvalidNavAct(f"nav_request.addressee_ids: {addressee_id} is not a recipient of this message")
+            if Role(addressee.role) not in HEALTH_PERSONNEL:
+                raise InvalidNavAct(
+                    f"nav_request.addressee_ids: {addressee.name} is not health personnel; "
+                    "folketrygdloven § 21-4 obliges doctors, psychologists and other health personnel")
+            uncovered = [c for c in categories if not self._nav_request_can_cover(addressee, requester, Category(c), purpose, now)]
+            if uncovered:
+                raise InvalidNavAct(
+                    f"nav_request.categories: the law does not let NAV ask {addressee.name} for "
+                    f"{', '.join(uncovered)}; ask only for what a rule covers (see GET /consent/rules)")
+            rows.append(NavRequestRow(
+                subject_id=subject_id, requester_id=requester.id, requester_organisation_id=requester.organisation_id,
+                addressee_id=addressee.id, categories=",".join(categories), purpose=purpose.value,
+                reference=data.reference, created_at=now, expires_at=expires_at, message_id=message_id,
+                answer_by=data.answer_by,
+            ))
+        return rows
+
+    def _nav_request_can_cover(self, addressee: Actor, requester: Actor, category: Category, purpose: Purpose,
+                               at: datetime) -> bool:
+        return any(
+            rule.requires is Requirement.NAV_REQUEST
+            and rule.valid_from <= at and (rule.valid_to is None or at < rule.valid_to)
+            and Role(addressee.role) in rule.sender_roles and Role(requester.role) in rule.recipient_roles
+            and category in rule.categories and purpose in rule.purposes
+            for rule in self.rules
+        )
+
+    def record_nav_request_act(self, session: Session, rows: Sequence[NavRequestRow], *, case_id: str) -> None:
+        """Store the rows ``prepare_nav_request_act`` made, each logged for the employee."""
+        for row in rows:
+            session.add(row)
+        session.flush()
+        for row in rows:
+            audit.append(
+                session, tag=AuditTag.NAV_REQUEST_CREATED, subject_id=row.subject_id, actor_id=row.requester_id,
+                outcome="record", at=row.created_at, sender_id=row.addressee_id, recipient_id=row.requester_id,
+                purpose=row.purpose, case_id=case_id, basis_kind="statutory", basis_ref=row.id,
+                basis_text="folketrygdloven § 21-4", reason=f"categories={row.categories}",
+            )
+
+    def prepare_summons_act(
+        self, session: Session, convener: Actor, subject_id: str, case_id: str, recipients: Sequence[Actor],
+        data: NavSummonsAct, *, message_id: str, now: datetime,
+    ) -> NavSummonsRow:
+        """Check NAV's call to dialogue meeting 2 or 3 sent with a ``meeting_invitation``
+        and return its row, unsaved (see ``prepare_nav_request_act``).
+
+        Raises:
+            InvalidNavAct: the sender is not NAV.
+        """
+        if Role(convener.role) not in NAV_ROLES:
+            raise InvalidNavAct("only NAV calls dialogue meetings 2 and 3 (folketrygdloven § 8-7a)")
+        invitees = sorted({a.id for a in recipients if a.id != convener.id})
+        if not invitees:
+            raise InvalidNavAct("nav_summons: the invitation is addressed to nobody")
+        return NavSummonsRow(
+            subject_id=subject_id, case_id=case_id, convener_id=convener.id, meeting_type=data.meeting_type,
+            invitee_ids=",".join(invitees), message_id=message_id, created_at=now,
+            expires_at=now + timedelta(days=self.config.nav_request_valid_days),
+        )
+
+    @staticmethod
+    def summons_of(row: NavSummonsRow) -> NavSummons:
+        """The decision's view of a summons row (stored or still pending)."""
+        return NavSummons(
+            summons_id=row.id, subject_id=row.subject_id, convener_id=row.convener_id,
+            invitee_ids=frozenset(row.invitee_ids.split(",")), meeting_type=row.meeting_type,
+            created_at=row.created_at, expires_at=row.expires_at,
+        )
+
+    def record_summons_act(self, session: Session, row: NavSummonsRow) -> None:
+        session.add(row)
+        session.flush()
+        audit.append(
+            session, tag=AuditTag.NAV_SUMMONS_CREATED, subject_id=row.subject_id, actor_id=row.convener_id,
+            outcome="record", at=row.created_at, sender_id=row.convener_id, case_id=row.case_id,
+            purpose=Purpose.DIALOGUE_MEETING.value, basis_kind="statutory", basis_ref=row.id,
+            basis_text="folketrygdloven § 8-7a", reason=f"{row.meeting_type}; invited={row.invitee_ids}",
+        )
+
+    def end_acts_of_message(self, session: Session, message_id: str, *, now: datetime) -> None:
+        """The message that made NAV's request or summons is recalled (wrong person,
+        wrong patient): the act ends with it, so nothing more rests on it.  Caller commits."""
+        for model in (NavRequestRow, NavSummonsRow):
+            for row in session.exec(select(model).where(model.message_id == message_id, model.expires_at > now)).all():
+                row.expires_at = now
+                session.add(row)
+
+    def statutory_hint(self, *, subject_id: str, sender: Actor, recipient: Actor, category: Category,
+                       purpose: Purpose, at: datetime) -> dict | None:
+        """For a denied flow: a rule that would cover it once NAV asks, as the
+        machine-readable ``statutory_possible`` of a missing-basis answer; else None."""
+        request = DisclosureRequest(
+            subject_id=subject_id, sender=ActorFacts(sender.id, Role(sender.role)),
+            recipient=ActorFacts(recipient.id, Role(recipient.role)), category=category, purpose=purpose, at=at)
+        found = possible_statutory(request, self.rules)
+        if found is None:
+            return None
+        rule, act = found
+        return {"rule": f"{rule.rule_id}@{rule.version}", "law": rule.law, "needs": rule.requires.value, "act": act}
+
     # --- the gate -----------------------------------------------------------------------
 
     def facts(self, session: Session, actor: Actor, subject_id: str, at: datetime) -> ActorFacts:
@@ -449,10 +592,13 @@ class ConsentService:
 
     def decide_many(
         self, session: Session, *, subject_id: str, sender: Actor, flows: list["Flow"], case_id: str | None,
-        at: datetime,
+        at: datetime, pending: Sequence[NavSummons] = (),
     ) -> list[Decision]:
         """Decide several flows from one sender about one subject (one message to many
-        recipients), loading relations, consent state and NAV requests once."""
+        recipients), loading relations, consent state and NAV requests once.
+
+        ``pending``: NAV's summons the message being decided makes (stored with it, in
+        the same transaction, only if it goes)."""
         actors = {sender.id: sender} | {f.recipient.id: f.recipient for f in flows}
         facts = self._facts(session, tuple(actors.values()), subject_id, at)
         grants, exclusions = self.state(session, subject_id)
@@ -462,7 +608,7 @@ class ConsentService:
             for f in flows
         ]
         nav_requests: list[NavRequest] = []
-        if any(self._may_rest_on_nav_request(r) for r in requests):
+        if self._may_rest_on(requests, Requirement.NAV_REQUEST):
             nav_requests = [
                 NavRequest(
                     request_id=r.id,
@@ -477,22 +623,33 @@ class ConsentService:
                 )
                 for r in store.open_nav_request_rows(session=session, subject_id=subject_id, addressee_id=sender.id, at=at)
             ]
+        summonses: list[NavSummons] = list(pending)
+        if self._may_rest_on(requests, Requirement.NAV_SUMMONS):
+            summonses += [
+                NavSummons(
+                    summons_id=r.id, subject_id=r.subject_id, convener_id=r.convener_id,
+                    invitee_ids=frozenset(r.invitee_ids.split(",")), meeting_type=r.meeting_type,
+                    created_at=r.created_at, expires_at=r.expires_at,
+                )
+                for r in store.open_summons_rows(session=session, subject_id=subject_id, convener_id=sender.id, at=at)
+            ]
         return [
-            decide(r, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules, nav_requests=nav_requests)
+            decide(r, grants=grants.values(), exclusions=exclusions.values(), rules=self.rules,
+                   nav_requests=nav_requests, summonses=summonses)
             for r in requests
         ]
 
-    def _may_rest_on_nav_request(self, request: DisclosureRequest) -> bool:
-        """Whether a rule that needs a NAV request could permit this flow (by roles,
-        category and purpose).  If none can, ``decide`` never reads NAV requests, so
-        the query for them is skipped."""
+    def _may_rest_on(self, requests: list[DisclosureRequest], requirement: Requirement) -> bool:
+        """Whether a rule that needs ``requirement`` (a NAV request, a NAV summons) could
+        permit one of these flows (by roles, category and purpose).  If none can,
+        ``decide`` never reads those acts, so the query for them is skipped."""
         return any(
-            rule.requires is Requirement.NAV_REQUEST
+            rule.requires is requirement
             and request.sender.role in rule.sender_roles
             and request.recipient.role in rule.recipient_roles
             and request.category in rule.categories
             and request.purpose in rule.purposes
-            for rule in self.rules
+            for rule in self.rules for request in requests
         )
 
     def authorize_disclosure(
@@ -515,6 +672,7 @@ class ConsentService:
         self, session: Session, *, actor: Actor, subject_id: str, sender: Actor, flows: list["Flow"],
         case_id: str | None = None, granted: AuditTag = AuditTag.DECISION_GRANTED,
         denied: AuditTag = AuditTag.DECISION_DENIED, at: datetime | None = None, all_or_nothing: bool = False,
+        pending: Sequence[NavSummons] = (),
     ) -> list[tuple[Decision, int | None]]:
         """``authorize_disclosure`` for several flows at once: one log entry each.
 
@@ -523,7 +681,8 @@ class ConsentService:
         permits come back with no log entry.
         """
         at = at or utcnow()
-        decisions = self.decide_many(session, subject_id=subject_id, sender=sender, flows=flows, case_id=case_id, at=at)
+        decisions = self.decide_many(session, subject_id=subject_id, sender=sender, flows=flows, case_id=case_id, at=at,
+                                     pending=pending)
         self.on_decisions(decisions)
         refused = all_or_nothing and any(not d.permitted for d in decisions)
         rows, logged = [], []

@@ -9,7 +9,7 @@ from sqlalchemy import Row, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow
+from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow, NavSummonsRow
 
 # The consent gate runs these two on every disclosure.  Built once, and returning rows
 # rather than entities: building a statement and loading ORM objects cost several
@@ -25,6 +25,13 @@ _OPEN_NAV_ROWS = core_select(*_N).where(
     _N.subject_id == bindparam("subject_id"),
     _N.addressee_id == bindparam("addressee_id"),
     _N.expires_at > bindparam("at"),
+)
+
+_S = NavSummonsRow.__table__.c  # type: ignore[attr-defined]
+_OPEN_SUMMONS_ROWS = core_select(*_S).where(
+    _S.subject_id == bindparam("subject_id"),
+    _S.convener_id == bindparam("convener_id"),
+    _S.expires_at > bindparam("at"),
 )
 
 
@@ -47,6 +54,13 @@ def open_nav_request_rows(*, session: Session, subject_id: str, addressee_id: st
     _autoflush(session)
     params = {"subject_id": subject_id, "addressee_id": addressee_id, "at": at}
     return session.exec(_OPEN_NAV_ROWS, params=params).all()
+
+
+def open_summons_rows(*, session: Session, subject_id: str, convener_id: str, at: datetime) -> Sequence[Row]:
+    """NAV's open calls to dialogue meetings 2 and 3 by ``convener_id`` about the subject."""
+    _autoflush(session)
+    params = {"subject_id": subject_id, "convener_id": convener_id, "at": at}
+    return session.exec(_OPEN_SUMMONS_ROWS, params=params).all()
 
 
 def events_for(*, session: Session, subject_id: str) -> Sequence[ConsentEvent]:

@@ -115,6 +115,7 @@ class Exclusion:
 
 class Requirement(StrEnum):
     NAV_REQUEST = "nav_request"  # NAV has asked the sender for this information
+    NAV_SUMMONS = "nav_summons"  # NAV (the sender) has called the recipient to dialogue meeting 2 or 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,20 @@ class NavRequest:
     addressee_id: str
     categories: frozenset[Category]
     purpose: Purpose
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NavSummons:
+    """NAV's ``convener_id`` has called ``invitee_ids`` to dialogue meeting 2 or 3 about
+    ``subject_id`` (folketrygdloven § 8-7a)."""
+
+    summons_id: str
+    subject_id: str
+    convener_id: str
+    invitee_ids: frozenset[str]
+    meeting_type: str
     created_at: datetime
     expires_at: datetime
 

@@ -18,13 +18,14 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import websockets
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consent.types import Category
+from directory.types import HEALTH_PERSONNEL, NAV_ROLES
 from messaging import envelope, kinds
 from messaging.envelope.wire import parse_view
 from messaging.keys import Identity, b64
@@ -152,15 +153,42 @@ class SambandClient:
     # --- sending ------------------------------------------------------------------------
 
     def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
-             purpose: str | None = None, purposes: dict[str, str] | None = None) -> dict:
-        """Seal ``form`` for everyone in the thread who may read each part, and send it."""
+             purpose: str | None = None, purposes: dict[str, str] | None = None, nav_reference: str = "",
+             nav_summons: bool = True) -> dict:
+        """Seal ``form`` for everyone in the thread who may read each part, and send it.
+
+        A ``nav_request`` goes with the metadata that registers NAV's request (ftrl
+        § 21-4) in the same act: the health personnel it reaches, the categories asked
+        (the form's ``requested_categories``), ``nav_reference`` and the answer-by date
+        (``answer_within_days`` from today).  NAV's ``meeting_invitation`` to dialogue
+        meeting 2 or 3 goes with its ``nav_summons`` (ftrl § 8-7a) unless
+        ``nav_summons=False``.
+        """
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
-        sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes)
-        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes) | {
+        acts = self._nav_acts(case_id, thread_id, kind, form, nav_reference, nav_summons)
+        sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes,
+                           nav_summons=acts.get("nav_summons"))
+        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes, **acts) | {
             "envelope_bytes": len(sealed)}
 
+    def _nav_acts(self, case_id: str, thread_id: str, kind: str, form: dict, reference: str, summons: bool) -> dict:
+        """The metadata NAV's acts need, from the form (which the server never sees)."""
+        values = kinds.validate(kind, form)
+        if kind == kinds.Kind.NAV_REQUEST:
+            members = next(t for t in self.threads(case_id) if t["id"] == thread_id)["member_ids"]
+            health = [m for m in members if m != self.me["id"]
+                      and self._json("GET", f"/directory/actors/{m}")["role"] in HEALTH_PERSONNEL]
+            answer_by = date.today() + timedelta(days=values.get("answer_within_days", kinds.NAV_ANSWER_DAYS))
+            return {"nav_request": {"addressee_ids": health, "categories": values["requested_categories"],
+                                    "reference": reference, "answer_by": answer_by.isoformat()}}
+        if (kind == kinds.Kind.MEETING_INVITATION and summons and self.me["role"] in NAV_ROLES
+                and values["meeting_type"] in ("dialogue_meeting_2", "dialogue_meeting_3")):
+            return {"nav_summons": {"meeting_type": values["meeting_type"]}}
+        return {}
+
     def seal(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
-             purpose: str | None = None, purposes: dict[str, str] | None = None) -> bytes:
+             purpose: str | None = None, purposes: dict[str, str] | None = None,
+             nav_summons: dict | None = None) -> bytes:
         """Seal without sending.
 
         Each category becomes one section; a recipient gets a key only for the
@@ -173,7 +201,7 @@ class SambandClient:
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         handout = self._json("POST", f"/cases/{case_id}/threads/{thread_id}/keys",
                              json={"categories": [c.value for c in sections_by_category], "purpose": purpose,
-                                   "purposes": purposes or {}})
+                                   "purposes": purposes or {}} | ({"nav_summons": nav_summons} if nav_summons else {}))
         categories = list(sections_by_category)
         index = {c.value: i for i, c in enumerate(categories)}
         recipients, readers = [], {i: 0 for i in range(len(categories))}
@@ -209,8 +237,10 @@ class SambandClient:
         )
 
     def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None,
-                    purposes: dict[str, str] | None = None) -> dict:
+                    purposes: dict[str, str] | None = None, nav_request: dict | None = None,
+                    nav_summons: dict | None = None) -> dict:
         body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {}) | {"purposes": purposes or {}}
+        body |= ({"nav_request": nav_request} if nav_request else {}) | ({"nav_summons": nav_summons} if nav_summons else {})
         return self._json("POST", f"/cases/{case_id}/threads/{thread_id}/messages", json=body)
 
     # --- reading ------------------------------------------------------------------------

@@ -6,6 +6,7 @@
     samband-client cases
     samband-client thread --case C --with ACTOR [--with ACTOR ...]
     samband-client send --case C --thread T --kind functional_assessment --form answer.json
+    samband-client send --case C --thread T --kind nav_request --form request.json --reference NAV-123
     samband-client read MESSAGE_ID
     samband-client watch [--cursor N]
 
@@ -90,7 +91,7 @@ def cmd_send(args) -> None:
     purposes = dict(p.split("=", 1) for p in args.purpose_for)
     with _client(args.home) as client:
         _print(client.send(args.case, args.thread, args.kind, form, in_reply_to=args.reply_to,
-                           purpose=args.purpose, purposes=purposes))
+                           purpose=args.purpose, purposes=purposes, nav_reference=args.reference))
 
 
 def cmd_read(args) -> None:
@@ -107,6 +108,16 @@ def cmd_watch(args) -> None:
                 print(json.dumps(event, ensure_ascii=False, default=str), flush=True)
 
     asyncio.run(run())
+
+
+def _advice(problem: dict) -> str:
+    """What to do about one missing basis: the law's act where a rule could apply."""
+    hint = problem.get("statutory_possible")
+    if hint is None:
+        return "ask the employee for consent"
+    if hint.get("act") == "send_nav_request":
+        return f"send a NAV request (--kind nav_request): {hint['law']} lets NAV ask for it"
+    return f"{hint['law']} gives a basis once NAV has asked for this; NAV has not asked (yet)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reply-to")
     p.add_argument("--purpose")
     p.add_argument("--purpose-for", action="append", default=[], metavar="ACTOR_ID=PURPOSE")
+    p.add_argument("--reference", default="", help="NAV's own reference (with --kind nav_request)")
     p.set_defaults(func=cmd_send)
     p = sub.add_parser("read", help="fetch, verify and open a message")
     p.add_argument("message_id")
@@ -152,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not sent: {exc.message}", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem.get('recipient_name', problem.get('recipient_id'))}: {problem['category']} "
-                  f"({problem['reason']}) — ask the employee for consent", file=sys.stderr)
+                  f"({problem['reason']}) — {_advice(problem)}", file=sys.stderr)
         return 3
     except (ClientError, SignInFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -22,15 +22,16 @@ from sqlmodel import Session, col, select
 
 from consent import audit
 from consent.audit import AuditTag
-from consent.errors import ConsentRequired
+from consent.errors import ConsentRequired, InvalidNavAct
+from consent.schemas import NavRequestAct, NavSummonsAct
 from consent.service import ConsentService, Flow
-from consent.types import Category, Deny, Permit, Purpose
+from consent.types import Category, Deny, DenyReason, Permit, Purpose
 from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
 from messaging import cases, envelope, threads
-from messaging.kinds import KindError, kind_spec
+from messaging.kinds import Kind, KindError, kind_spec
 from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
 
 KEM_OF_ALGORITHM = {"X-Wing": envelope.KEM_XWING, "X25519": envelope.KEM_X25519}
@@ -78,21 +79,30 @@ class Delivery:
 
     def key_handout(
         self, session: Session, me: Actor, case_id: str, thread_id: str, categories: list[Category], purpose: Purpose,
-        purposes: dict[str, Purpose] | None = None,
+        purposes: dict[str, Purpose] | None = None, nav_summons: NavSummonsAct | None = None,
     ) -> tuple[list[Offer], list[dict]]:
         """Offers for every other thread member, and the sender's own keys.
 
         ``purposes`` may give some recipients another purpose than ``purpose`` (the GP
-        answers the manager for adaptation and NAV for its benefit assessment)."""
+        answers the manager for adaptation and NAV for its benefit assessment).
+        ``nav_summons``: NAV asks for keys to call the thread's members to dialogue
+        meeting 2 or 3; decided as if that summons stood (its id is "proposed" in the
+        log: the summons itself is made only with the message)."""
         purposes = purposes or {}
         threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
         members = [m for m in directory_store.actors_by_ids(session=session, ids=threads.member_ids(session, thread_id))
                    if m.id != me.id]
         flows = [Flow(m, c, purposes.get(m.id, purpose)) for m in members for c in dict.fromkeys(categories)]
+        pending = []
+        if nav_summons is not None:
+            row = self.consent.prepare_summons_act(session, me, case.employee_id, case.id, members, nav_summons,
+                                                   message_id="proposed", now=utcnow())
+            row.id = "proposed"
+            pending.append(self.consent.summons_of(row))
         decided = self.consent.authorize_many(
             session, actor=me, subject_id=case.employee_id, sender=me, flows=flows, case_id=case.id,
-            granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED,
+            granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED, pending=pending,
         )
         offers = {m.id: Offer(m.id, m.name, m.role) for m in members}
         for flow, (decision, _) in zip(flows, decided):
@@ -100,8 +110,9 @@ class Delivery:
             if isinstance(decision, Permit):
                 offer.allowed.append({"category": flow.category.value, "basis": decision.basis.text})
             else:
-                offer.denied.append({"category": flow.category.value, "reason": decision.reason.value,
-                                     "message": decision.message})
+                denied = self._problem(case, me, flow, decision, utcnow())
+                offer.denied.append({k: denied[k] for k in ("category", "reason", "message", "statutory_possible")
+                                     if k in denied})
         for offer in offers.values():
             if offer.allowed:
                 offer.keys = _encryption_keys(session, offer.recipient_id)
@@ -113,11 +124,19 @@ class Delivery:
     def accept(
         self, session: Session, me: Actor, case_id: str, thread_id: str, data: bytes, purpose: Purpose | None = None,
         purposes: dict[str, Purpose] | None = None, *, now: datetime | None = None,
+        nav_request: NavRequestAct | None = None, nav_summons: NavSummonsAct | None = None,
     ) -> Message:
         """Store a sealed message if every wrap has a basis now; else store nothing.
 
+        A ``nav_request`` message must come with ``nav_request`` (its metadata): NAV's
+        request under folketrygdloven § 21-4 is registered in the same transaction as
+        the message, so the request exists exactly when the message does.  NAV's
+        ``meeting_invitation`` to dialogue meeting 2 or 3 may come with ``nav_summons``
+        and is then registered the same way (folketrygdloven § 8-7a).
+
         Raises:
             InvalidEnvelope: malformed, not signed by the caller's key, or addressed wrongly.
+            InvalidNavAct: NAV's metadata is missing, or does not fit the message.
             ConsentRequired: some (recipient, category) has no basis; ``details`` lists them.
             Conflict: the message id is already taken.
         """
@@ -131,6 +150,7 @@ class Delivery:
         categories = {s.section_id: s.category for s in env.sections}
 
         recipients = self._check_recipient_keys(session, env, members)
+        acts = self._nav_acts(session, me, case, env, recipients, nav_request, nav_summons, now)
         wraps, flows = [], []
         for block in env.recipients:
             recipient = recipients[block.recipient_id]
@@ -144,19 +164,21 @@ class Delivery:
         decided = self.consent.authorize_many(
             session, actor=me, subject_id=case.employee_id, sender=me, flows=flows, case_id=case.id, at=now,
             granted=AuditTag.MESSAGE_GRANTED, denied=AuditTag.MESSAGE_DENIED, all_or_nothing=True,
+            pending=[self.consent.summons_of(acts)] if acts is not None and not isinstance(acts, list) else [],
         )
         problems = [
-            {"recipient_id": f.recipient.id, "recipient_name": f.recipient.name, "category": f.category.value,
-             "reason": d.reason.value, "message": d.message}
-            for f, (d, _) in zip(flows, decided) if isinstance(d, Deny)
+            self._problem(case, me, f, d, now) for f, (d, _) in zip(flows, decided) if isinstance(d, Deny)
         ]
         if problems:
-            session.commit()  # the denials stay in the log; nothing of the message was written
+            session.commit()  # the denials stay in the log; nothing of the message (nor NAV's act) was written
             who = "; ".join(f"{p['recipient_name']}: {p['category']} ({p['reason']})" for p in problems)
-            raise ConsentRequired(
-                f"the message was not sent: no basis for {who}. Ask the employee for consent, or leave those sections out",
-                details=problems,
-            )
+            if all("statutory_possible" in p for p in problems):
+                law = problems[0]["statutory_possible"]["law"]
+                advice = (f"{law} gives a basis once NAV has asked for exactly this; NAV has not asked (yet). "
+                          "Leave those sections out, or wait for NAV's request")
+            else:
+                advice = "Ask the employee for consent, or leave those sections out"
+            raise ConsentRequired(f"the message was not sent: no basis for {who}. {advice}", details=problems)
 
         h = env.header
         row = {
@@ -170,6 +192,10 @@ class Delivery:
             session.rollback()
             raise Conflict(f"message {h.message_id} was already sent") from None
         session.execute(MessageWrap.__table__.insert(), wraps)
+        if isinstance(acts, list):
+            self.consent.record_nav_request_act(session, acts, case_id=case.id)
+        elif acts is not None:
+            self.consent.record_summons_act(session, acts)
         to_notify = sorted({w["recipient_id"] for w in wraps} - {me.id})
         if to_notify:
             session.execute(Receipt.__table__.insert(), [
@@ -181,6 +207,42 @@ class Delivery:
         session.commit()
         self.notify(to_notify)
         return Message(**row)
+
+    def _problem(self, case: Case, me: Actor, flow: Flow, decision: Deny, now: datetime) -> dict:
+        """One missing basis, as the 403's details say it; with ``statutory_possible``
+        where a rule would cover the flow once NAV asks (so no consent is the answer)."""
+        problem = {"recipient_id": flow.recipient.id, "recipient_name": flow.recipient.name,
+                   "category": flow.category.value, "reason": decision.reason.value, "message": decision.message}
+        if decision.reason is DenyReason.NO_BASIS:
+            hint = self.consent.statutory_hint(subject_id=case.employee_id, sender=me, recipient=flow.recipient,
+                                               category=flow.category, purpose=flow.purpose, at=now)
+            if hint is not None:
+                problem["statutory_possible"] = hint
+        return problem
+
+    def _nav_acts(self, session: Session, me: Actor, case: Case, env, recipients: dict[str, Actor],
+                  nav_request: NavRequestAct | None, nav_summons: NavSummonsAct | None, now: datetime):
+        """NAV's act this message makes, checked and unsaved: request rows, a summons
+        row, or None.  The server sees only this metadata, never the content."""
+        kind = env.header.kind
+        others = [a for a in recipients.values() if a.id != me.id]
+        if kind == Kind.NAV_REQUEST:
+            if nav_request is None:
+                raise InvalidNavAct(
+                    "a nav_request message needs its 'nav_request' metadata (addressee_ids, categories, and "
+                    "optionally reference and answer_by): it registers NAV's request under folketrygdloven § 21-4")
+            if nav_summons is not None:
+                raise InvalidNavAct("'nav_summons' goes with a meeting_invitation, not with a nav_request")
+            return self.consent.prepare_nav_request_act(
+                session, me, case.employee_id, others, nav_request, message_id=env.header.message_id, now=now)
+        if nav_request is not None:
+            raise InvalidNavAct(f"'nav_request' metadata goes with a nav_request message, not with '{kind}'")
+        if nav_summons is not None:
+            if kind != Kind.MEETING_INVITATION:
+                raise InvalidNavAct(f"'nav_summons' goes with a meeting_invitation, not with '{kind}'")
+            return self.consent.prepare_summons_act(
+                session, me, case.employee_id, case.id, others, nav_summons, message_id=env.header.message_id, now=now)
+        return None
 
     def _checked_envelope(self, session: Session, me: Actor, case: Case, thread_id: str, data: bytes, now: datetime):
         try:
@@ -327,6 +389,7 @@ class Delivery:
             return message
         message.recalled_at = now
         session.add(message)
+        self.consent.end_acts_of_message(session, message.id, now=now)  # NAV's request or summons ends with it
         case = session.get(Case, message.case_id)
         recipients = [r.actor_id for r in session.exec(select(Receipt).where(Receipt.message_id == message.id)).all()]
         for rid in recipients:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from consent.schemas import SambandId
+from consent.schemas import NavRequestAct, NavSummonsAct, SambandId
 from consent.types import Category, Purpose
 
 
@@ -93,6 +93,8 @@ class KeyRequest(BaseModel):
     categories: list[Category] = Field(min_length=1)
     purpose: Purpose
     purposes: dict[SambandId, Purpose] = Field(default_factory=dict, description="per-recipient purpose, where it differs")
+    nav_summons: NavSummonsAct | None = Field(
+        default=None, description="NAV asks for keys to call the members to dialogue meeting 2 or 3 (ftrl § 8-7a)")
 
 
 class MessageCreate(BaseModel):
@@ -101,3 +103,7 @@ class MessageCreate(BaseModel):
     envelope: str = Field(min_length=1, max_length=8_000_000, description="the sealed envelope, base64url")
     purpose: Purpose | None = Field(default=None, description="default: the message kind's purpose")
     purposes: dict[SambandId, Purpose] = Field(default_factory=dict, description="per-recipient purpose, where it differs")
+    nav_request: NavRequestAct | None = Field(
+        default=None, description="required with kind nav_request: registers NAV's request (ftrl § 21-4) with the message")
+    nav_summons: NavSummonsAct | None = Field(
+        default=None, description="NAV's meeting_invitation to dialogue meeting 2 or 3 (ftrl § 8-7a): which meeting")

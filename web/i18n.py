@@ -680,6 +680,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "milestones.all": ("Hele tidslinjen", "The whole timeline"),
     "milestones.line": ("{what}: {state}, frist {date}", "{what}: {state}, due {date}"),
     "milestones.next": ("Neste i saken: {what}, {date} ({state})", "Next in the case: {what}, {date} ({state})"),
+    # --- NAV's request and summons (issue 9) -------------------------------------------------------------
+    "nav_act.reference": ("NAVs referanse (valgfritt)", "NAV's reference (optional)"),
+    "nav_act.reference_help": (
+        "Referansen, hvem du spør og hva du ber om, blir registrert som NAVs forespørsel etter folketrygdloven § 21-4. "
+        "Selve spørsmålet krypteres og kan ikke leses av tjeneren.",
+        "The reference, whom you ask and what you ask for are registered as NAV's request under folketrygdloven "
+        "§ 21-4. The question itself is encrypted and the server cannot read it."),
+    "nav_act.summons_help": (
+        "Innkaller NAV til dialogmøte 2 eller 3, er grunnlaget folketrygdloven § 8-7a, ikke samtykke. "
+        "Tjeneren får vite hvilket møte det er og hvem som kalles inn, ikke resten av innkallingen.",
+        "When NAV calls dialogue meeting 2 or 3, the basis is folketrygdloven § 8-7a, not consent. "
+        "The server learns which meeting it is and who is called, not the rest of the invitation."),
+    "tag.statutory:nav-summons:created": ("{actor} i NAV kalte inn til dialogmøte", "{actor} at NAV called a dialogue meeting"),
+    "js.basis_missing_title": ("Loven kan gi grunnlag", "The law may give a basis"),
+    "js.basis_missing_lead": (
+        "Her trengs ikke samtykke fra den sykmeldte. Loven gir grunnlag når NAV har bedt om opplysningene.",
+        "No consent from the employee is needed here. The law gives a basis once NAV has asked for the information."),
+    "js.statutory.await_nav_request": (
+        "{law} gir grunnlag for å gi NAV dette når NAV har bedt om det, men NAV har ikke (ennå) bedt deg om det. "
+        "Svar bare på det NAV har spurt om, eller vent på en ny forespørsel.",
+        "{law} gives a basis for giving NAV this once NAV has asked for it, but NAV has not asked you for it (yet). "
+        "Answer only what NAV asked about, or wait for a new request."),
+    "js.statutory.send_nav_request": (
+        "{law} lar NAV be om dette: send en forespørsel fra NAV.",
+        "{law} lets NAV ask for this: send a NAV request (Forespørsel fra NAV)."),
+    "js.statutory.send_link": ("Send en forespørsel fra NAV", "Send a NAV request (Forespørsel fra NAV)"),
+    "js.nav_no_addressee": (
+        "Ingen i samtalen er helsepersonell. NAVs forespørsel går til fastlegen, psykologen eller annen behandler.",
+        "Nobody in this conversation is health personnel. NAV's request goes to the GP, the psychologist or another clinician."),
 }
 
 ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",

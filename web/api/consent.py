@@ -201,7 +201,7 @@ def create_nav_request(data: NavRequestCreate, request: Request, session: Sessio
     return NavRequestPublic(
         id=row.id, subject_id=row.subject_id, requester_id=row.requester_id, addressee_id=row.addressee_id,
         categories=row.categories.split(","), purpose=row.purpose, reference=row.reference,
-        created_at=row.created_at, expires_at=row.expires_at,
+        created_at=row.created_at, expires_at=row.expires_at, message_id=row.message_id, answer_by=row.answer_by,
     )
 
 

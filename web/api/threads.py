@@ -44,7 +44,7 @@ def key_handout(case_id: str, thread_id: str, data: KeyRequest, request: Request
     """Ask before sealing.  Every (recipient, category) answer is logged for the employee;
     keys come only for recipients allowed at least one category."""
     offers, own = _delivery(request).key_handout(
-        session, me, case_id, thread_id, data.categories, data.purpose, data.purposes
+        session, me, case_id, thread_id, data.categories, data.purpose, data.purposes, data.nav_summons
     )
     return {"recipients": [o.__dict__ for o in offers], "own_keys": own}
 
@@ -67,7 +67,8 @@ def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, se
     metrics = request.app.state.metrics
     try:
         raw = _envelope_bytes(data)
-        message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes)
+        message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes,
+                                            nav_request=data.nav_request, nav_summons=data.nav_summons)
     except SambandError as exc:
         metrics.messages_rejected.labels(reason=exc.code).inc()
         raise

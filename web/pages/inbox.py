@@ -23,6 +23,7 @@ from directory import service as directory
 from directory import store as directory_store
 from directory.errors import InvalidInput, SambandError
 from directory.models import Actor
+from directory.types import HEALTH_PERSONNEL
 from messaging import cases as case_service
 from messaging import threads as thread_service
 from messaging import timeline
@@ -310,10 +311,14 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
     kinds = _kinds_for(me)
     chosen = next((k for k in kinds if k["kind"] == kind), None) or next((k for k in kinds if k["kind"] == "note"), None)
     rows = _message_rows(t, me, messages, names)
+    sendable = {k["kind"] for k in kinds}
+    for r in rows:  # NAV's request is answered with the answer form, which the law covers
+        r["reply_kind"] = "nav_request_answer" if r["kind"] == "nav_request" and "nav_request_answer" in sendable else "note"
+    actor_roles = {a.id: a.role for a in people}
     return {
         "me": me, "active": "inbox", "case": case, "thread": thread, "employee": names.get(case.employee_id, ""),
         "members": [{"id": m, "name": names.get(m, ""), "role": roles.get(m, ""), "can_receive": m in reachable,
-                     "is_me": m == me.id} for m in members],
+                     "is_me": m == me.id, "health": actor_roles.get(m) in HEALTH_PERSONNEL} for m in members],
         "messages": rows, "kinds": kinds, "kind": chosen,
         "fields": _field_views(t, chosen["fields"]) if chosen else [],
         "reply_to": reply_to if any(r["id"] == reply_to for r in rows) else "",

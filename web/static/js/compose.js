@@ -22,6 +22,7 @@ import * as bundle from "/static/build/samband.js";
 
 import { ApiError, apiJson, choiceLabel, el, me, s, say } from "./common.js";
 import { loadIdentity } from "./keystore.js";
+import { navActs, showStatutoryBox, statutoryText } from "./navacts.js";
 
 const { KEM_X25519, KEM_XWING, b64url, forms, fromB64url, loadCatalog, publicKeys, seal, split } = bundle;
 const SUPPORTED_KEMS = [KEM_XWING, KEM_X25519]; // the suites this page seals to
@@ -71,15 +72,16 @@ async function ready() {
  * Resolves to {id, partial: [{recipient_name, category, reason}]}; rejects with
  * ConsentMissing (nothing sent), a KindError (form invalid) or an ApiError.
  */
-export async function sealAndSend(kind, form, { inReplyTo = null } = {}) {
+export async function sealAndSend(kind, form, { inReplyTo = null, reference = "" } = {}) {
   await ready();
   const spec = catalog.get(kind);
   const purpose = spec.default_purpose;
   const sections = split(kind, form);
   const categories = sections.map((x) => x.category);
   const index = new Map(categories.map((c, i) => [c, i]));
+  const acts = navActs(kind, form, { reference }); // NAV's request or summons: metadata, made with the message
   const handout = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/keys`, {
-    json: { categories, purpose, purposes: {} },
+    json: { categories, purpose, purposes: {}, ...(acts.nav_summons ? { nav_summons: acts.nav_summons } : {}) },
   });
   const recipients = [];
   const readers = categories.map(() => 0);
@@ -112,7 +114,7 @@ export async function sealAndSend(kind, form, { inReplyTo = null } = {}) {
   let sent;
   try {
     sent = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/messages`, {
-      json: { envelope: b64url(sealed), purpose, purposes: {} },
+      json: { envelope: b64url(sealed), purpose, purposes: {}, ...acts },
     });
   } catch (error) {
     if (error instanceof ApiError && error.code === "CONSENT_REQUIRED") throw new ConsentMissing(error.problems, purpose);
@@ -197,8 +199,9 @@ function showMissing(problems, purpose) {
   lastMissing = { problems, purpose };
   const ul = document.getElementById("missing-list");
   ul.replaceChildren(...problems.map((p) =>
-    el("li", { dataset: { testid: "missing-row", recipientId: p.recipient_id, category: p.category, reason: p.reason } },
-      s("missing_row", { name: p.recipient_name, category: s(`category.${p.category}`), reason: reasonText(p.reason) }))));
+    el("li", { dataset: { testid: "missing-row", recipientId: p.recipient_id, category: p.category, reason: p.reason, statutory: p.statutory_possible?.act ?? "" } },
+      s("missing_row", { name: p.recipient_name, category: s(`category.${p.category}`), reason: statutoryText(p) ?? reasonText(p.reason) }))));
+  showStatutoryBox(missingSection, problems);
   say("request-status", "");
   say("request-error", "");
   missingSection.hidden = false;
@@ -232,7 +235,8 @@ async function onCompose(event) {
   say("compose-status", s("sending"));
   try {
     const inReplyTo = formEl.elements.in_reply_to?.value || null;
-    const { partial } = await sealAndSend(spec.kind, values, { inReplyTo });
+    const reference = formEl.elements.nav_reference?.value.trim() ?? "";
+    const { partial } = await sealAndSend(spec.kind, values, { inReplyTo, reference });
     formEl.reset();
     const notes = partial.map((p) => s("partial", { name: p.recipient_name, category: s(`category.${p.category}`), reason: reasonText(p.reason) }));
     say("compose-status", [s("sent"), ...notes].join(" "));

@@ -1,0 +1,57 @@
+// NAV's acts a message makes (docs/api.md, "NAV's request and summons"): metadata sent
+// beside the sealed envelope so the server can register them in the same transaction
+// as the message, never the content.
+//
+//   nav_request          → {nav_request: {addressee_ids, categories, reference, answer_by}}
+//   meeting_invitation   → {nav_summons: {meeting_type}} when NAV calls dialogue meeting 2 or 3
+//
+// And the words for a missing basis where the law could apply (statutory_possible).
+
+import { me, s } from "./common.js";
+
+const NAV_ROLES = ["nav_adviser", "ia_contact"];
+const SUMMONED_MEETINGS = ["dialogue_meeting_2", "dialogue_meeting_3"];
+
+function isoDay(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The metadata NAV's act needs, from the form's values (read here, in the browser). */
+export function navActs(kind, form, { reference = "" } = {}) {
+  const myRole = document.getElementById("page")?.dataset.myRole ?? "";
+  if (kind === "nav_request") {
+    const addressees = [...document.querySelectorAll('#members [data-health="true"]')]
+      .map((li) => li.dataset.actorId).filter((id) => id && id !== me());
+    if (!addressees.length) throw new Error(s("nav_no_addressee"));
+    const answerBy = new Date();
+    answerBy.setDate(answerBy.getDate() + Number(form.answer_within_days ?? 21));
+    return { nav_request: { addressee_ids: addressees, categories: form.requested_categories, reference, answer_by: isoDay(answerBy) } };
+  }
+  if (kind === "meeting_invitation" && NAV_ROLES.includes(myRole) && SUMMONED_MEETINGS.includes(form.meeting_type)) {
+    return { nav_summons: { meeting_type: form.meeting_type } };
+  }
+  return {};
+}
+
+/** The reason to show for one missing basis that a law could cover once NAV asks. */
+export function statutoryText(problem) {
+  const hint = problem.statutory_possible;
+  return hint ? s(`statutory.${hint.act}`, { law: hint.law }) : null;
+}
+
+/** Adjust the missing-basis box: where the law could apply to every row, no consent
+ * request; for NAV, the way to the request form. */
+export function showStatutoryBox(box, problems) {
+  const h = box.querySelector("h3");
+  const lead = box.querySelector("#consent-missing-lead");
+  h.dataset.consentText ??= h.textContent;
+  lead.dataset.consentText ??= lead.textContent;
+  const lawful = problems.length > 0 && problems.every((p) => p.statutory_possible);
+  h.textContent = lawful ? s("basis_missing_title") : h.dataset.consentText;
+  lead.textContent = lawful ? s("basis_missing_lead") : lead.dataset.consentText;
+  box.querySelector("#consent-request-form").hidden = lawful;
+  const act = box.querySelector("#statutory-act");
+  act.hidden = !problems.some((p) => p.statutory_possible?.act === "send_nav_request");
+  act.querySelector("a").textContent = s("statutory.send_link");
+}
