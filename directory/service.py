@@ -296,7 +296,8 @@ def search(
 
     Full text: stop words are dropped, known phrases expanded both ways ("dps" and
     "distriktspsykiatrisk senter"), and when the words as typed find nobody, words with one
-    typing mistake are corrected to the starts of indexed words (``directory.query``).  The searcher is never in their own results.
+    typing mistake are corrected to the starts of indexed words (``directory.query``).
+    The searcher is never in their own results.
 
     Raises:
         InvalidInput: an empty query, or a limit outside 1..50.

@@ -277,7 +277,8 @@ def _render(session: Session, t: Translator, me: Actor, lines: list[_Line], gran
                             categories=categories(ln.categories))
             row["because"] = _because(t, first, grants)
         elif ln.kind == "stopped":
-            values = dict(sender=person(ln.sender), recipient=person(ln.recipient), categories=categories(ln.categories))
+            values = dict(sender=person(ln.sender), recipient=person(ln.recipient),
+                          categories=categories(ln.categories))
             row["text"] = t(f"log.stopped.{ln.stop_kind}", **values)
             reason = ln.reason if t.has(f"deny.{ln.reason}") else "no_basis"
             row["stopped"] = t("log.stopped.why", reason=t(f"deny.{reason}"))
