@@ -26,7 +26,7 @@ from dataclasses import dataclass
 MAX_WORDS = 8  # a query's words after stop words, each one condition
 FUZZY_MIN = 4  # shorter words are not corrected: too many neighbours
 FUZZY_MAX = 20  # nor longer ones; ``index_prefixes`` keeps prefixes up to this length + 1
-PREFIX_MIN = 3  # the shortest prefix kept (a 4-letter word with a letter deleted)
+PREFIX_MIN = 4  # the shortest prefix kept, and the shortest correction: 3 letters match too much
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"  # folded: æ, ø, å are ae, o, a
 
 # Folded (æ -> ae, ø -> o, å -> a): "på" is "pa", "før" is "for".  Only dropped when the

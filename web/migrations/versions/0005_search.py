@@ -4,7 +4,7 @@ Revision ID: 0005_search
 Revises: 0004
 Create Date: 2026-12-03 13:45:00.000000
 
-``search_prefix`` holds every prefix (3 to 21 letters) of every word in the actor
+``search_prefix`` holds every prefix (4 to 21 letters) of every word in the actor
 search index (``directory.query.index_prefixes``); it is filled here from the search
 text already stored, and kept up by ``directory.service.register_actor``.
 """
