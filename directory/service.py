@@ -352,9 +352,11 @@ def _fulltext(session: Session, groups: list[query.Group], limit: int, *, exclud
     if ids or not words:
         return ids
     candidates = {w: query.edits(w) for w in words}
-    known = store.known_prefixes(session=session, candidates=set().union(*candidates.values()))
+    known = store.known_prefixes(session=session, candidates=set(words).union(*candidates.values()))
+    # A word that starts some indexed word is taken as typed, unless every word does.
+    to_fix = {w for w in words if w not in known} or words
     corrected = [
-        g.with_corrections(query.prune(candidates[g.word] & known)) if g.word in candidates else g for g in groups
+        g.with_corrections(query.prune(candidates[g.word] & known)) if g.word in to_fix else g for g in groups
     ]
     if corrected == groups:
         return []

@@ -123,6 +123,7 @@ def test_one_typing_mistake_is_forgiven_and_exact_matches_come_first(world):
     assert _names(eide, "solbreg") == ["Ingrid Solberg"]  # two letters swapped
     assert _names(eide, "fjelsiden") == ["Sara Moe"]  # a letter left out, inside a name
     assert _names(eide, "ingrid solbwrg") == ["Ingrid Solberg"]  # a wrong letter
+    assert _names(eide, "heidi vlod") == ["Heidi Vold"]  # only the word nobody has is corrected
     assert _names(eide, "xqzvw") == []  # nothing near it
     # Words that find someone as typed are not corrected: "bergen" is not "Berge".
     assert _names(eide, "bergen", role="gp") == ["Ingrid Solberg"]
