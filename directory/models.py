@@ -88,3 +88,13 @@ class KeyBackup(SQLModel, table=True):
     actor_id: str = Field(foreign_key="actor.id", primary_key=True, max_length=36)
     backup: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, see KeyBackupIn
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SearchPrefix(SQLModel, table=True):
+    """The prefixes of every word in the search index (``directory.query.index_prefixes``):
+    what a mistyped query word may be corrected to.  Only ever added to; a prefix whose
+    actors are gone only costs a search that finds nothing more."""
+
+    __tablename__ = "search_prefix"
+
+    prefix: str = Field(primary_key=True, max_length=40)

@@ -6,13 +6,12 @@ import base64
 import binascii
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
 
-from directory import store
+from directory import query, store
 from directory import types as t
 from directory.columns import utcnow
 from directory.errors import ActorNotFound, Conflict, InvalidInput, KeyBackupNotFound, OrganisationNotFound
@@ -64,6 +63,7 @@ def register_actor(session: Session, data: ActorCreate, *, commit: bool = True) 
     actor.role = role.value
     actor.search_text = search_text_for(actor, org)
     session.add(actor)
+    store.add_prefixes(session=session, prefixes=query.index_prefixes(actor.search_text))
     if org is not None:
         session.add(
             Relation(kind=t.RelationKind.MEMBER_OF.value, from_actor_id=actor.id, organisation_id=org.id)
@@ -252,19 +252,9 @@ def actor_public(session: Session, actors: Sequence[Actor]) -> list[ActorPublic]
     ]
 
 
-def _fold(value: str) -> str:
-    """Lower-case and strip accents so 'Ålesund' matches 'alesund' and 'ålesund'."""
-    value = value.lower().replace("ø", "o").replace("æ", "ae").replace("å", "a")
-    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
-
-
-def _words(value: str) -> list[str]:
-    return [w for w in re.split(r"[^0-9a-z]+", _fold(value)) if w]
-
-
-def search_terms(query: str) -> list[str]:
-    """The words of a query, at most 8 (each becomes one prefix condition)."""
-    return _words(query)[:8]
+def search_terms(text: str) -> list[str]:
+    """The words of a query: folded, stop words dropped, at most 8 (``directory.query``)."""
+    return query.query_words(text)
 
 
 def search_text_for(actor: Actor, org: Organisation | None) -> str:
@@ -277,7 +267,7 @@ def search_text_for(actor: Actor, org: Organisation | None) -> str:
         parts += [org.name, org.place, org.kind.replace("_", " ")]
     # Every word, not ``search_terms``: its 8-word cap is for queries, and applied here
     # it cut the role, organisation and kind off most professionals' index entries.
-    text = " ".join(_words(" ".join(parts)))
+    text = " ".join(query.words(" ".join(parts)))
     # The column holds SEARCH_TEXT_MAX characters, and PostgreSQL enforces it (SQLite
     # does not): folding can lengthen names ('æ' -> 'ae'), so cut at a word boundary.
     if len(text) > SEARCH_TEXT_MAX:
@@ -291,7 +281,7 @@ SEARCH_TEXT_MAX = 1000  # directory.models.Actor.search_text
 def search(
     session: Session,
     viewer: Actor,
-    query: str,
+    query_text: str,
     *,
     role: t.Role | None = None,
     organisation_kind: t.OrganisationKind | None = None,
@@ -304,13 +294,18 @@ def search(
     since NAV may look up any insured person.  Employees are otherwise never found by
     search.
 
+    Full text: stop words are dropped, known phrases expanded both ways ("dps" and
+    "distriktspsykiatrisk senter"), and when the words as typed find nobody, words with one
+    typing mistake are corrected to the starts of indexed words (``directory.query``).
+    The searcher is never in their own results.
+
     Raises:
         InvalidInput: an empty query, or a limit outside 1..50.
     """
     if not 1 <= limit <= SEARCH_LIMIT_MAX:
         raise InvalidInput(f"limit must be between 1 and {SEARCH_LIMIT_MAX}")
-    query = query.strip()
-    compact = query.replace(" ", "")
+    text = query_text.strip()
+    compact = text.replace(" ", "")
     if compact.isdigit():
         actors = store.actors_by_identifier(
             session=session,
@@ -327,20 +322,44 @@ def search(
             for a in actors
             if a.role != t.Role.EMPLOYEE.value
             or a.national_id == compact
-            or a.id == viewer.id
             or a.id in related
         ]
     else:
-        terms = search_terms(query)
-        if not terms:
+        groups = query.groups(text)
+        if not groups:
             raise InvalidInput("type at least one letter or digit to search for")
         # Over-fetch so that role / organisation filters still fill the page.
         fetch = limit if role is None and organisation_kind is None else limit * 20
-        ids = store.fulltext_actor_ids(session=session, terms=terms, limit=fetch)
+        ids = _fulltext(session, groups, fetch, exclude=viewer.id)
         actors = store.actors_by_ids(session=session, ids=ids)
+    actors = [a for a in actors if a.id != viewer.id]  # nobody is in their own results
     if role is not None:
         actors = [a for a in actors if a.role == role.value]
     result = actor_public(session, actors)
     if organisation_kind is not None:
         result = [a for a in result if a.organisation and a.organisation.kind == organisation_kind]
     return result[:limit]
+
+
+def _fulltext(session: Session, groups: list[query.Group], limit: int, *, exclude: str) -> list[str]:
+    """The matches of the words as typed; only if there are none, the matches with one
+    typing mistake corrected in each word that can be (``query.correctable``).  So an
+    exact match always ranks first, and a search for "bergen" does not list "Berge"."""
+    ids = store.fulltext_actor_ids(
+        session=session, groups=[g.alternatives for g in groups], limit=limit, exclude=[exclude]
+    )
+    words = {g.word for g in groups if query.correctable(g.word)}
+    if ids or not words:
+        return ids
+    candidates = {w: query.edits(w) for w in words}
+    known = store.known_prefixes(session=session, candidates=set(words).union(*candidates.values()))
+    # A word that starts some indexed word is taken as typed, unless every word does.
+    to_fix = {w for w in words if w not in known} or words
+    corrected = [
+        g.with_corrections(query.prune(candidates[g.word] & known)) if g.word in to_fix else g for g in groups
+    ]
+    if corrected == groups:
+        return []
+    return store.fulltext_actor_ids(
+        session=session, groups=[g.alternatives for g in corrected], limit=limit, exclude=[exclude]
+    )

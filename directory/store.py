@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -167,30 +168,62 @@ def actors_with_encryption_key(*, session: Session, actor_ids: Iterable[str]) ->
     return set(rows)
 
 
-def fulltext_actor_ids(*, session: Session, terms: list[str], limit: int) -> list[str]:
-    """Actors whose search text has every term as a word prefix.
+def fulltext_actor_ids(
+    *, session: Session, groups: Sequence[Sequence[Sequence[str]]], limit: int, exclude: Iterable[str] = ()
+) -> list[str]:
+    """Actors whose search text matches every group: some alternative of it, all of
+    whose words are word prefixes of the text.  ``exclude``: ids left out.
 
     SQLite uses the FTS5 table ``actor_fts``; PostgreSQL a ``simple`` tsvector with a GIN
-    index.  Both are created by the migration; terms are already reduced to letters
+    index.  Both are created by the migration; words are already reduced to letters
     and digits, so they cannot carry query syntax.
     """
     dialect = session.get_bind().dialect.name
+    skip = sorted(set(exclude))
     if dialect == "sqlite":
-        query = " AND ".join(f'"{term}"*' for term in terms)
-        rows = session.execute(
-            text("SELECT actor_id FROM actor_fts WHERE actor_fts MATCH :q LIMIT :n"),
-            {"q": query, "n": limit},
+        query = " AND ".join(
+            "(" + " OR ".join("(" + " AND ".join(f'"{w}"*' for w in alt) + ")" for alt in group) + ")"
+            for group in groups
         )
+        sql = "SELECT actor_id FROM actor_fts WHERE actor_fts MATCH :q"
+        if skip:
+            sql += " AND actor_id NOT IN (SELECT value FROM json_each(:skip))"
+        rows = session.execute(text(sql + " LIMIT :n"), {"q": query, "n": limit, "skip": json.dumps(skip)})
     else:
-        query = " & ".join(f"{term}:*" for term in terms)
-        rows = session.execute(
-            text(
-                "SELECT id FROM actor WHERE to_tsvector('simple', search_text) "
-                "@@ to_tsquery('simple', :q) LIMIT :n"
-            ),
-            {"q": query, "n": limit},
+        query = " & ".join(
+            "(" + " | ".join("(" + " & ".join(f"{w}:*" for w in alt) + ")" for alt in group) + ")"
+            for group in groups
         )
+        sql = "SELECT id FROM actor WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', :q)"
+        if skip:
+            sql += " AND id <> ALL(:skip)"
+        rows = session.execute(text(sql + " LIMIT :n"), {"q": query, "n": limit, "skip": skip})
     return [r[0] for r in rows]
+
+
+def known_prefixes(*, session: Session, candidates: Iterable[str]) -> set[str]:
+    """Those of ``candidates`` that start some word of the search index."""
+    wanted = sorted(set(candidates))
+    if not wanted:
+        return set()
+    if session.get_bind().dialect.name == "sqlite":
+        sql = "SELECT prefix FROM search_prefix WHERE prefix IN (SELECT value FROM json_each(:c))"
+        rows = session.execute(text(sql), {"c": json.dumps(wanted)})
+    else:
+        rows = session.execute(text("SELECT prefix FROM search_prefix WHERE prefix = ANY(:c)"), {"c": wanted})
+    return {r[0] for r in rows}
+
+
+def add_prefixes(*, session: Session, prefixes: Iterable[str]) -> None:
+    """Record index prefixes, those already there left alone."""
+    rows = [{"p": p} for p in sorted(set(prefixes))]
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        sql = "INSERT OR IGNORE INTO search_prefix (prefix) VALUES (:p)"
+    else:
+        sql = "INSERT INTO search_prefix (prefix) VALUES (:p) ON CONFLICT DO NOTHING"
+    session.execute(text(sql), rows)
 
 
 def actors_by_identifier(*, session: Session, value: str, include_national_id: bool) -> list[Actor]:

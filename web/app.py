@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from consent.rules import load_rules
 from consent.service import ConsentService
 from web import errors
+from web.compression import CompressionMiddleware
 from web.csrf import CSRFMiddleware
 from web.nul_guard import NulGuardMiddleware
 from web.security import BaselineHeadersMiddleware
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=auth.SESSION_MAX_AGE,
     )
     app.add_middleware(BaselineHeadersMiddleware)
+    app.add_middleware(CompressionMiddleware)  # gzip; see web.compression for what is not
     # Outermost of all: a request id, an access-log line and metrics for everything below.
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     if settings.embedded_idp:

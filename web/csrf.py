@@ -4,7 +4,8 @@ A browser sends the session cookie with every request to samband, including requ
 hostile page makes it send.  So a request that changes something (POST, PUT, PATCH,
 DELETE) and is authenticated by the cookie must also prove it came from a samband page:
 
-- server-rendered forms carry the token in a hidden ``csrf_token`` field;
+- server-rendered forms carry the token in a hidden ``csrf_token`` field, masked
+  afresh for every page (``masked``, so compressing pages is safe);
 - page scripts send it as the ``X-CSRF-Token`` header (read from
   ``<meta name="csrf-token">``).
 
@@ -21,6 +22,7 @@ Websockets are not covered by SameSite for same-site hosts, so ``origin_allowed`
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import secrets
@@ -48,10 +50,34 @@ def token(request: HTTPConnection) -> str:
     return value
 
 
+def masked(request: HTTPConnection) -> str:
+    """This session's token as a page shows it: a fresh random pad, then the token
+    XOR the pad (base64url).  Every response carries different bytes, so a compressed
+    page leaks nothing about the token through its length (BREACH;
+    docs/decisions/0009-compression.md).  ``_matches`` takes it back off."""
+    raw = token(request).encode()
+    pad = secrets.token_bytes(len(raw))
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True))).decode()
+
+
+def _unmask(sent: str) -> bytes:
+    try:
+        both = base64.urlsafe_b64decode(sent.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return b""
+    half = len(both) // 2
+    if len(both) % 2 or not half:
+        return b""
+    return bytes(a ^ b for a, b in zip(both[:half], both[half:], strict=True))
+
+
 def _matches(sent: str | None, expected: object) -> bool:
+    """Whether ``sent`` is this session's token, masked (as pages show it) or not."""
     if not sent or not isinstance(expected, str) or not expected:
         return False
-    return hmac.compare_digest(sent.encode(), expected.encode())
+    return hmac.compare_digest(sent.encode(), expected.encode()) or hmac.compare_digest(
+        _unmask(sent), expected.encode()
+    )
 
 
 def origin_allowed(connection: HTTPConnection, public_url: str) -> bool:

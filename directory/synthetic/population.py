@@ -14,7 +14,8 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Engine, Table, insert
 
 from directory import types as t
-from directory.models import Actor, Organisation, Relation
+from directory.models import Actor, Organisation, Relation, SearchPrefix
+from directory.query import index_prefixes
 from directory.service import search_text_for
 from directory.synthetic.draw import REFERENCE_TIME, Draw, organisation_name
 from directory.synthetic.samples import EmployeeSample, sample_queries
@@ -23,6 +24,7 @@ from directory.synthetic.vocabulary import EMPLOYEE_TITLES, OTHER_ROLES, SPECIAL
 BATCH = 10_000
 _T = TypeVar("_T")
 _ACTOR = cast(Table, Actor.__table__)
+_SEARCH_PREFIX = cast(Table, SearchPrefix.__table__)
 _ORGANISATION = cast(Table, Organisation.__table__)
 _RELATION = cast(Table, Relation.__table__)
 
@@ -182,7 +184,16 @@ class _Builder:
 
     def professionals(self, plan: _Plan) -> None:
         """Everyone but the employees, each a member of one organisation of a fitting kind."""
-        write_rows(self.engine, _ACTOR, self._professional_rows(plan))
+        prefixes: set[str] = set()
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for row in self._professional_rows(plan):
+                prefixes.update(index_prefixes(row["search_text"]))
+                yield row
+
+        write_rows(self.engine, _ACTOR, rows())
+        # What ``register_actor`` records one actor at a time (``store.add_prefixes``).
+        write_rows(self.engine, _SEARCH_PREFIX, ({"prefix": p} for p in sorted(prefixes)))
         memberships = (
             self.relation(t.RelationKind.MEMBER_OF, actor_id, None, org.id) for actor_id, org in self.staff_org.items()
         )

@@ -14,7 +14,9 @@ from directory.models import Actor, Organisation, Relation
 from directory.service import search_terms
 from directory.synthetic.draw import REFERENCE_TIME
 
-QUERY_KINDS = ("surname_prefix", "given_surname", "place_role", "organisation", "hpr", "org_number")
+QUERY_KINDS = (
+    "surname_prefix", "given_surname", "place_role", "organisation", "hpr", "org_number", "role_in_place", "typo",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,12 @@ def sample_queries(engine: Engine, *, per_kind: int = 200, seed: int = 1) -> dic
         out["organisation"].append(org_name)
         if org_number:
             out["org_number"].append(org_number)
+        # As people type: a role word, a stop word, a place ("psykolog i Bergen"); and a
+        # surname with one letter left out, which only the typo correction finds.
+        out["role_in_place"].append(f"{search_terms(title)[0]} i {place}")
+        if len(surname) >= 5:
+            cut = rng.randint(1, len(surname) - 2)
+            out["typo"].append(f"{words[0]} {surname[:cut] + surname[cut + 1:]}")
     return {k: tuple(v) for k, v in out.items()}
 
 

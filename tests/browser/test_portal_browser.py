@@ -54,7 +54,7 @@ def test_hansen_grants_his_manager_functional_ability_and_withdraws_it_with_one_
 
     # The log shows both, with the basis in words.
     page.goto("/portal/log")
-    page.locator("[data-testid=log-entry]").first.wait_for()
+    page.locator("[data-testid=log-line]").first.wait_for()
     assert b.axe() == []
     b.shot("log")
     assert b.errors == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import os
 import re
@@ -152,6 +153,29 @@ def test_requests_through_the_proxy_reach_both_nodes_and_metrics_stay_inside(dep
     _eventually(proxy, lambda served: {u for m, p, s, u in served if p == "/health"} == node_addresses,
                 "both nodes did not serve /health")
     assert all(u == "-" for m, p, s, u in proxy.served() if "metrics" in p or "etrics" in p)
+
+
+def _wire(client: httpx.Client, path: str, encoding: str) -> tuple[httpx.Response, bytes]:
+    with client.stream("GET", path, headers={"Accept-Encoding": encoding}) as response:
+        return response, b"".join(response.iter_raw())
+
+
+def test_the_proxy_serves_the_bundle_and_pages_gzipped_once_and_the_idp_never(deployment):
+    proxy, _, _ = deployment
+    with httpx.Client(base_url=proxy.base_url, timeout=10) as client:
+        packed, wire = _wire(client, "/static/build/samband.js", "gzip")
+        whole, plain = _wire(client, "/static/build/samband.js", "identity")
+        assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in whole.headers
+        assert gzip.decompress(wire) == plain  # one layer: nginx did not compress the node's gzip again
+        assert len(wire) < len(plain) / 2
+        assert portal_login(client, proxy.base_url, "hansen").status_code == 303
+        page, wire = _wire(client, "/portal", "gzip")
+        assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+        assert b"csrf-token" in gzip.decompress(wire)
+    with httpx.Client(base_url=proxy.base_url, timeout=10) as client:
+        start = client.get("/login")
+        form, wire = _wire(client, start.headers["location"], "gzip")
+        assert form.status_code == 200 and len(wire) >= 500 and "content-encoding" not in form.headers
 
 
 def test_sign_in_moves_between_nodes_and_websockets_stay_open_through_the_proxy(deployment):

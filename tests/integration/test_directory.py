@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import text
 
 from messaging.keys import Identity, b64
@@ -80,3 +82,69 @@ def test_unauthenticated_requests_are_refused(world):
 
     r = httpx.get(f"{world.base_url}/directory/search", params={"q": "lege"})
     assert r.status_code == 401 and r.json()["code"] == "UNAUTHENTICATED"
+
+
+# --- search as people type (issue 9) -------------------------------------------------------
+
+
+def _names(person, q: str, **params) -> list[str]:
+    return sorted(a["name"] for a in person.ok(person.get("/directory/search", params={"q": q, **params})))
+
+
+def test_norwegian_stop_words_are_skipped(world):
+    eide = world.person("eide")
+    assert _names(eide, "psykolog i bergen") == ["Sara Moe"]
+    assert _names(eide, "fysioterapeut på os") == ["Anne Lund"]
+    assert _names(eide, "lege ved sentrum legesenter") == ["Ingrid Solberg", "Jonas Lie"]
+    # A stop word alone is still a prefix: "av" finds "avdelingsleder".
+    assert _names(eide, "av") == ["Lise Berg"]
+
+
+def test_expansions_work_both_ways(world):
+    lise = world.person("lise")
+    # The DPS is named with the short form; the long form finds it, and the other way round.
+    assert _names(lise, "distriktspsykiatrisk senter") == ["Sara Moe"]
+    assert _names(lise, "dps bergen") == ["Sara Moe"]
+    # BHT <-> bedriftshelsetjeneste: the company health service's physician either way.
+    assert _names(lise, "bedriftshelsetjeneste") == ["Heidi Vold"]
+    assert _names(lise, "bht") == ["Heidi Vold"]
+    # fastlege <-> the GP role: Lars Berge's title says "fastlege", Jonas Lie's says "vikar for fastlege".
+    assert _names(lise, "fastlege stavanger") == ["Lars Berge"]
+    assert _names(lise, "allmennlege bergen") == ["Ingrid Solberg", "Jonas Lie"]  # the GP office's doctors
+    # legekontor <-> legesenter, and NAV-kontor <-> NAV.
+    assert _names(lise, "legekontor stavanger") == ["Lars Berge"]
+    assert _names(lise, "nav-kontor stavanger") == ["Siri Tangen"]
+    assert _names(lise, "psychologist") == _names(lise, "psykolog") == ["Sara Moe"]
+
+
+def test_one_typing_mistake_is_forgiven_and_exact_matches_come_first(world):
+    eide = world.person("eide")
+    assert _names(eide, "psykolg") == ["Sara Moe"]  # a letter left out
+    assert _names(eide, "solbreg") == ["Ingrid Solberg"]  # two letters swapped
+    assert _names(eide, "fjelsiden") == ["Sara Moe"]  # a letter left out, inside a name
+    assert _names(eide, "ingrid solbwrg") == ["Ingrid Solberg"]  # a wrong letter
+    assert _names(eide, "heidi vlod") == ["Heidi Vold"]  # only the word nobody has is corrected
+    assert _names(eide, "xqzvw") == []  # nothing near it
+    # Words that find someone as typed are not corrected: "bergen" is not "Berge".
+    assert _names(eide, "bergen", role="gp") == ["Ingrid Solberg"]
+    assert _names(eide, "stavanger", role="gp") == ["Lars Berge"]  # not corrected to "stavangr"-anything else
+
+
+def test_the_searcher_is_not_in_their_own_results(world):
+    eide = world.person("eide")
+    assert "Maria Eide" not in _names(eide, "nav bergenhus")
+    assert "Maria Eide" not in _names(eide, "maria eide")
+    assert "Jon Bakke" in _names(world.person("eide"), "nav")  # others at NAV are found
+    solberg = world.person("solberg")
+    assert _names(solberg, "sentrum legesenter") == ["Jonas Lie"]
+    assert _names(solberg, "1234567") == []  # her own HPR number
+    page = eide.get("/inbox/search", params={"q": "nav"})
+    shown = re.findall(r'data-testid="search-result" data-actor-id="([^"]+)"', page.text)
+    assert page.status_code == 200 and shown and eide.actor_id not in shown
+
+
+def test_employees_stay_unsearchable_whatever_the_query(world):
+    eide = world.person("eide")
+    for q in ("per hansen", "pr hansen", "hansen i nordlys", "regnskapsforer", "regnskapsfrer", "nina vik lagerarbeider"):
+        found = _names(eide, q)
+        assert "Per Hansen" not in found and "Nina Vik" not in found, q

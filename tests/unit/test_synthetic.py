@@ -96,15 +96,24 @@ class TestPopulation:
 
     def test_professional_is_found_by_surname_prefix(self, session):
         gp = _professional(session, Role.GP)
+        nav = _professional(session, Role.NAV_ADVISER)  # nobody finds themself
         prefix = directory.search_terms(gp.name.split()[-1])[0][:3]
-        found = directory.search(session, gp, prefix, role=Role.GP, limit=50)
+        found = directory.search(session, nav, prefix, role=Role.GP, limit=50)
         assert gp.id in {a.id for a in found}
+        assert gp.id not in {a.id for a in directory.search(session, gp, prefix, role=Role.GP, limit=50)}
 
     def test_professional_is_found_by_organisation_name(self, session):
-        nav = _professional(session, Role.NAV_ADVISER)
+        nav, gp = _professional(session, Role.NAV_ADVISER), _professional(session, Role.GP)
         org = session.get(Organisation, nav.organisation_id)
-        found = directory.search(session, nav, f"{org.name} {nav.name}", limit=50)
+        found = directory.search(session, gp, f"{org.name} {nav.name}", limit=50)
         assert nav.id in {a.id for a in found}
+
+    def test_a_typing_mistake_in_a_surname_is_corrected_from_the_prefixes_written(self, session):
+        gp, nav = _professional(session, Role.GP), _professional(session, Role.NAV_ADVISER)
+        surname = directory.search_terms(gp.name.split()[-1])[0]
+        typo = surname[:2] + surname[3:] if len(surname) >= 5 else surname + "x"  # a letter left out
+        found = directory.search(session, nav, f"{gp.name.split()[0]} {typo}", role=Role.GP, limit=50)
+        assert gp.id in {a.id for a in found}
 
     def test_employees_are_not_found_by_search(self, population, session):
         _, summary, _ = population

@@ -30,14 +30,16 @@ from messaging import cases as case_service
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
+from web.pages import log_lines
 from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
 from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
 
 DURATIONS = (4, 8, 12, 26)  # weeks
-LOG_PREVIEW = 15
-LOG_PAGE = 50
+LOG_PREVIEW = 5  # lines on /portal
+LOG_SCAN = 300  # the newest entries /portal groups them from
+LOG_PAGE = 1000  # entries /portal/log groups per page (older ones: ?before=<seq>)
 # What "who has learnt what" shows first: actual disclosures and the people added to
 # the case (learning that someone is on sick leave is itself a disclosure).
 DISCLOSURE_TAGS = {
@@ -143,44 +145,13 @@ def _request_rows(session: Session, t: Translator, me: Actor) -> list[dict]:
 
 
 def log_rows(session: Session, t: Translator, me: Actor, entries, grants: dict[str, Grant]) -> list[dict]:
-    """Each log entry as a sentence a person reads, with its basis in words."""
-    ids = [e.actor_id for e in entries] + [e.sender_id for e in entries] + [e.recipient_id for e in entries]
-    names = _names(session, ids)
-
-    def who(actor_id: str | None) -> str:
-        if actor_id is None:
-            return t("log.someone")
-        return t("log.you") if actor_id == me.id else names.get(actor_id, t("log.someone"))
-
-    rows = []
-    for e in entries:
-        key = f"tag.{e.tag}" if t.has(f"tag.{e.tag}") else "tag.unknown"
-        text = t(key, actor=who(e.actor_id), sender=who(e.sender_id), recipient=who(e.recipient_id),
-                 category=t.category(e.category) if e.category else "")
-        basis = stopped = None
-        if e.outcome == "permit":
-            basis = basis_words(t, e, grants)
-        elif e.outcome == "deny":
-            code = (e.reason or "").split(":", 1)[0]
-            stopped = t(f"deny.{code}") if t.has(f"deny.{code}") else t("deny.no_basis")
-        rows.append({
-            "seq": e.seq, "at": e.occurred_at, "text": text[:1].upper() + text[1:], "outcome": e.outcome,
-            "purpose": t.purpose(e.purpose) if e.purpose else None, "basis": basis, "stopped": stopped, "tag": e.tag,
-        })
-    return rows
+    """The log as lines a person reads, newest first: one per message per recipient,
+    per stopped attempt, per other event, each with its chained entries
+    (``technical``) to fold beneath it.  See ``web.pages.log_lines``."""
+    return log_lines.group(session, t, me, entries, grants)
 
 
-def basis_words(t: Translator, entry, grants: dict[str, Grant]) -> str:
-    kind = entry.basis_kind
-    if kind == "consent":
-        grant = grants.get(entry.basis_ref or "")
-        return t("basis.consent", date=t.date(grant.granted_at)) if grant else t("basis.consent_unknown")
-    if kind == "statutory":
-        law = entry.basis_text or entry.basis_ref or ""
-        return t("basis.statutory_nav" if "/" in (entry.basis_ref or "") else "basis.statutory", law=law)
-    if kind == "own":
-        return t("basis.own")
-    return entry.basis_text or ""
+basis_words = log_lines.basis_words  # the basis of one entry, in words
 
 
 def portal_context(request: Request, session: Session, me: Actor, form: GrantForm | None = None) -> dict:
@@ -193,7 +164,10 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
     ordered = sorted(grants.values(), key=lambda g: g.granted_at, reverse=True)
     names = _names(session, [g.recipient.value for g in ordered] + [g.discloser.value for g in ordered if g.discloser])
     rows = _grant_rows(t, ordered, names, now)
-    entries = [e for e in audit.entries_about(session, me.id, limit=200) if e.tag in DISCLOSURE_TAGS][:LOG_PREVIEW]
+    lines = [
+        line for line in log_rows(session, t, me, audit.entries_about(session, me.id, limit=LOG_SCAN), grants)
+        if any(e["tag"] in DISCLOSURE_TAGS for e in line["technical"])
+    ][:LOG_PREVIEW]
     recipients = []
     for view in case_views:
         for p in view["participants"]:
@@ -207,7 +181,7 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         "current_grants": [r for r in rows if r["status"] in ("active", "scheduled")],
         "past_grants": [r for r in rows if r["status"] in ("expired", "revoked")],
         "requests": _request_rows(session, t, me),
-        "log": log_rows(session, t, me, entries, grants),
+        "log": lines,
         "signed_head": head,
         "rules": service.rules,
         "form": form or GrantForm(case_id=my_cases[0].id if my_cases else ""),
@@ -232,16 +206,26 @@ def portal(request: Request, session: SessionDep, me: CurrentActor) -> Response:
 
 
 @router.get("/log")
-def full_log(request: Request, session: SessionDep, me: CurrentActor, before: int | None = None) -> Response:
+def full_log(
+    request: Request, session: SessionDep, me: CurrentActor, before: int | None = None, person: str = ""
+) -> Response:
+    """The whole log, grouped into lines; ``person`` shows only the lines naming them
+    (a plain GET form), ``before`` pages back through older entries."""
     _require_employee(me)
     t = translator(request)
     entries = audit.entries_about(session, me.id, limit=LOG_PAGE, before_seq=before if before and before > 0 else None)
     grants, _ = _consent(request).state(session, me.id)
     older = entries[-1].seq if len(entries) == LOG_PAGE else None
+    lines = log_rows(session, t, me, entries, grants)
+    people = log_lines.people(session, me, lines)
+    chosen = next((p for p in people if p["id"] == person), None)
+    problem = t("log.filter.unknown") if person and chosen is None else None
+    if chosen is not None:
+        lines = [line for line in lines if chosen["id"] in line["people"]]
     return render(request, "portal_log.html", {
-        "me": me, "active": "log", "log": log_rows(session, t, me, entries, grants), "older": older,
-        "signed_head": audit.latest_signed_head(session),
-    })
+        "me": me, "active": "log", "log": lines, "older": older, "people": people, "person": chosen,
+        "filter_error": problem, "signed_head": audit.latest_signed_head(session),
+    }, status=422 if problem else 200)
 
 
 def _parse_grant_form(form, my_cases: dict[str, Case], allowed_people: dict[str, set[str]]) -> tuple[GrantForm, GrantCreate | None]:

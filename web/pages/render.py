@@ -36,7 +36,7 @@ def _context(request: Request) -> dict[str, Any]:
     return {
         "t": t,
         "lang": t.lang,
-        "csrf_token": csrf.token(request),
+        "csrf_token": csrf.masked(request),
         "flashes": request.session.pop(FLASH_KEY, []) if "session" in request.scope else [],
         "js_strings": t.js_strings(),
         "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
