@@ -5,7 +5,7 @@ is at least ``MINIMUM_BYTES``; it adds ``Vary: Accept-Encoding`` and leaves resp
 that already carry a ``Content-Encoding`` alone).  Websockets are not HTTP responses and
 pass through untouched.
 
-Why this is safe against BREACH (docs/decisions/0009-compression.md): the one secret a
+Why this is safe against BREACH (docs/decisions/0010-compression.md): the one secret a
 page carries, the CSRF token, is masked afresh for every response (``web.csrf.masked``),
 and the embedded IdP's routes (``/idp/``), whose bodies hold codes and tokens next to
 parameters a caller chose, are never compressed.

@@ -54,7 +54,7 @@ def masked(request: HTTPConnection) -> str:
     """This session's token as a page shows it: a fresh random pad, then the token
     XOR the pad (base64url).  Every response carries different bytes, so a compressed
     page leaks nothing about the token through its length (BREACH;
-    docs/decisions/0009-compression.md).  ``_matches`` takes it back off."""
+    docs/decisions/0010-compression.md).  ``_matches`` takes it back off."""
     raw = token(request).encode()
     pad = secrets.token_bytes(len(raw))
     return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True))).decode()

@@ -1,7 +1,7 @@
 """Compressed responses over real HTTP (issue 9, item 8): the browser bundle, static
 files and pages come gzipped to a client that accepts gzip, and whole to one that does
 not; the CSRF token a page carries is masked afresh for every response and still
-accepted (BREACH, docs/decisions/0009-compression.md); the embedded IdP is never
+accepted (BREACH, docs/decisions/0010-compression.md); the embedded IdP is never
 compressed.  Through nginx: tests/integration/test_deploy_proxy.py."""
 
 from __future__ import annotations

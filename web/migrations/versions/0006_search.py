@@ -1,7 +1,7 @@
 """search: the prefixes of indexed words, for correcting typing mistakes
 
-Revision ID: 0005_search
-Revises: 0004
+Revision ID: 0006_search
+Revises: 0005_navreq
 Create Date: 2026-12-03 13:45:00.000000
 
 ``search_prefix`` holds every prefix (4 to 21 letters) of every word in the actor
@@ -18,8 +18,8 @@ from directory.query import index_prefixes
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0005_search'
-down_revision: Union[str, Sequence[str], None] = '0004'
+revision: str = '0006_search'
+down_revision: Union[str, Sequence[str], None] = '0005_navreq'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
