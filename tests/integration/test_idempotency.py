@@ -202,3 +202,4 @@ def test_a_portal_form_submitted_twice_gives_one_consent(world, scene):
         assert _snapshot(world.engine) == after != before
         # The confirmation is shown once more after the repeat, not lost.
         assert 'data-testid="flash"' in browser.get("/portal").text
+
