@@ -275,6 +275,40 @@ def thread_page(case_id: str, thread_id: str, request: Request, session: Session
         "answers": ANSWERS, "ws_cursor": thread_service.latest_event_seq(session, me.id),
         "durations": (4, 8, 12, 26), "url": _thread_url(case_id, thread_id),
         "categories": [c.value for c in Category],
+        "ask_limits": _ask_limits(me),
+    })
+
+
+def _ask_limits(me: Actor) -> list[dict]:
+    """The categories ``me`` may not ask the employee for (``consent.limits``), for the page's script."""
+    from consent import limits
+
+    if not limits.is_employer_side(me.role):
+        return []
+    return [{"category": c.value, "reason": code} for c, code in limits.EMPLOYER_MAY_NOT_ASK.items()]
+
+
+@router.get("/messages/{message_id}/recall")
+def confirm_recall(message_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    """The confirmation, as a page: recalling acts at once and cannot be undone
+    (docs/decisions/0009-confirm-and-undo.md)."""
+    from messaging.delivery import MessageNotFound
+    from messaging.models import Message
+
+    t = translator(request)
+    message = session.get(Message, message_id)
+    if message is None or message.sender_id != me.id:
+        raise MessageNotFound(f"you sent no message {message_id}")
+    back = _thread_url(message.case_id, message.thread_id) + f"#msg-{message.id}"
+    if message.recalled_at is not None:
+        return redirect(back)
+    title = _kind_titles(t).get(message.kind, message.kind)
+    return render(request, "confirm.html", {
+        "me": me, "active": "inbox", "title": t("recall.title"),
+        "lines": [t("recall.what", kind=title, time=t.datetime(message.created_at)), t("recall.unread"),
+                  t("recall.read"), t("recall.final")],
+        "action": f"/inbox/messages/{message.id}/recall", "confirm": t("recall.confirm"), "danger": True,
+        "cancel": back, "testid": "confirm-recall",
     })
 
 
