@@ -185,7 +185,10 @@ class IdempotencyMiddleware:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         key = headers.get(HEADER)
         is_form = content_type == "application/x-www-form-urlencoded"
-        if key is None and not is_form:
+        caller = caller_of(scope, headers)
+        engine = getattr(scope["app"].state, "write_engine", None)
+        if (key is None and not is_form) or caller is None or engine is None:
+            # No key, or nobody to keep it for (the route answers 401): pass it on untouched.
             await self.app(scope, receive, send)
             return
         body, read = await read_body(receive, MAX_BODY)
@@ -203,11 +206,6 @@ class IdempotencyMiddleware:
         if not KEY_PATTERN.match(key):
             await _answer(send, 422, "INVALID_INPUT",
                           "the Idempotency-Key must be 1 to 200 characters: letters, digits, '-', '_', '.' or ':' (a UUID is good)")
-            return
-        caller = caller_of(scope, headers)
-        engine = getattr(scope["app"].state, "write_engine", None)
-        if caller is None or engine is None:
-            await self.app(scope, receive, send)
             return
         fp = fingerprint(scope, content_type, body)
         self._claims += 1
@@ -241,7 +239,8 @@ class IdempotencyMiddleware:
     async def _replay(self, scope: Scope, send: Send, row: IdempotencyKey) -> None:
         session = scope.get("session")
         if row.flash and isinstance(session, dict):  # the portal's confirmation, shown again
-            session["flash"] = [*session.get("flash", []), *json.loads(row.flash)][-5:]
+            waiting = session.get("flash", [])
+            session["flash"] = [*waiting, *(f for f in json.loads(row.flash) if f not in waiting)][-5:]
         body = row.body or b""
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(row.headers or "[]")]
         headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]

@@ -28,7 +28,8 @@ window.addEventListener("pageshow", (event) => {
 });
 
 function focusAnswer() {
-  const target = document.querySelector("#form-errors, #undo h2, #flashes [data-testid=flash], #confirm-h");
+  const first = ["#form-errors", "#undo h2", "#flashes [data-testid=flash]", "#confirm-h"];
+  const target = first.map((sel) => document.querySelector(sel)).find(Boolean);
   if (!target) return;
   if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
   target.focus({ preventScroll: true });
@@ -55,5 +56,8 @@ function countDown() {
   tick();
 }
 
-focusAnswer();
+// After the browser has scrolled to the URL's #fragment (which also moves focus), so
+// the answer is where focus and view end up.
+if (document.readyState === "complete") requestAnimationFrame(focusAnswer);
+else window.addEventListener("load", () => requestAnimationFrame(focusAnswer), { once: true });
 countDown();
