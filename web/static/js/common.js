@@ -139,5 +139,6 @@ export function errorText(error) {
     if (has(`api.${error.code}`)) return s(`api.${error.code}`);
     return s("api.other", { code: error.code, message: error.message });
   }
-  return lang() === "en" ? error?.message ?? String(error) : s("api.other", { code: error?.name ?? "ERROR", message: "" });
+  if (error?.name === "KindError") return lang() === "en" ? error.message : s("api.INVALID_INPUT");
+  return error?.message ?? String(error); // the page's own words (thrown with s(...)) or the browser's
 }
