@@ -578,6 +578,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.api.CSRF_FAILED": ("Siden er for gammel. Last den på nytt og prøv igjen.", "The page is out of date. Reload it and try again."),
     "js.api.INVALID_INPUT": ("Noe i skjemaet er ikke gyldig. Sjekk feltene og prøv igjen.",
                              "Something in the form is not valid. Check the fields and try again."),
+    "js.api.CONFLICT": ("Det er allerede gjort (for eksempel er personen allerede med i saken).",
+                        "That is already done (for instance, the person already takes part in the case)."),
+    "js.api.ALREADY_ANSWERED": ("Forespørselen er allerede besvart.", "The request is already answered."),
+    "js.api.NOT_A_PARTICIPANT": ("Det er ikke ditt å gjøre i denne saken.", "That is not yours to do in this case."),
+    "js.api.MESSAGE_RECALLED": ("Meldingen er trukket tilbake av avsenderen.", "The sender recalled the message."),
+    "js.api.INVALID_CONSENT": ("Samtykket kan ikke gis slik. Sjekk hvem, hva og hvor lenge, og prøv igjen.",
+                               "The consent cannot be given like that. Check who, what and how long, and try again."),
     "js.api.other": ("Tjeneren avviste forespørselen (kode {code}).", "{message}"),
     # --- roles -------------------------------------------------------------------------------------
     "role.employee": ("sykmeldt", "employee"),

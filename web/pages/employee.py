@@ -30,7 +30,7 @@ from messaging import timeline
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
-from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
 
@@ -294,7 +294,7 @@ def give_consent(request: Request, session: SessionDep, me: CurrentActor, form: 
             made = _consent(request).grant(session, me, grant)
         except SambandError as exc:  # the service's own checks: nothing was written
             session.rollback()
-            data.errors["form"] = exc.message
+            data.errors["form"] = error_words(t, exc)
         else:
             names = _names(session, [made.recipient.value])
             flash(request, t("flash.granted", who=party_words(t, made.recipient, names)))

@@ -28,7 +28,7 @@ from messaging.kinds import catalog
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import Translator
-from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 
 router = APIRouter(prefix="/inbox", include_in_schema=False, route_class=PageRoute)
 SEARCH_LIMIT = 20
@@ -188,7 +188,7 @@ def add_participant(case_id: str, request: Request, session: SessionDep, me: Cur
         if exc.status == 404 and exc.code == "CASE_NOT_FOUND":
             raise
         session.rollback()
-        flash(request, exc.message, "error")
+        flash(request, error_words(t, exc), "error")
         return redirect(back)
     added = directory_store.get_actor(session=session, actor_id=row.actor_id)
     flash(request, t("flash.participant_added", name=added.name if added else ""))

@@ -93,6 +93,15 @@ def local_path(value: str | None, default: str = "/") -> str:
     return value
 
 
+def error_words(t: Translator, exc: SambandError) -> str:
+    """A domain error in the page's language: by its stable code where the portal has
+    words for it; otherwise the English message on English pages and a plain "refused,
+    code X" on bokmål pages (the API keeps its English messages for API clients)."""
+    if t.has(f"js.api.{exc.code}"):
+        return t(f"js.api.{exc.code}")
+    return exc.message if t.lang == "en" else t("js.api.other", code=exc.code, message=exc.message)
+
+
 def error_page(request: Request, status: int, message: str | None = None) -> HTMLResponse:
     t = translator(request)
     text = message or {404: t("error.not_found"), 403: t("error.forbidden")}.get(status, t("error.title"))
@@ -115,6 +124,6 @@ class PageRoute(APIRoute):
                     return error_page(request, 404)
                 if exc.status == 403:
                     return error_page(request, 403)
-                return error_page(request, exc.status, exc.message)
+                return error_page(request, exc.status, error_words(translator(request), exc))
 
         return page_handler
