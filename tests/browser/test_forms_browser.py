@@ -164,6 +164,15 @@ def test_the_sender_sees_who_gets_which_part_and_a_double_tap_sends_once(browser
     b.shot("sent-once")
     mine = [m for m in clients("solberg").messages(case_id, thread) if m["sender_id"] == d["lise"]]
     assert len(mine) == 1
+    # On paper: the messages with their headers; no navigation, forms or buttons.
+    page.locator(f"li#msg-{mine[0]['id']}[data-opened=true]").wait_for(timeout=WAIT)
+    page.emulate_media(media="print")
+    assert page.locator(f"li#msg-{mine[0]['id']} .message-meta").is_visible()
+    assert page.locator(f"li#msg-{mine[0]['id']} .message-body").is_visible()
+    for hidden in (".site-header", "#compose-section", "#members-section", f"li#msg-{mine[0]['id']} .recall-form"):
+        assert page.locator(hidden).is_hidden(), hidden
+    b.shot("print")
+    page.emulate_media(media="screen")
     assert clients("solberg").read(mine[0]["id"]).form["other_question"] == "Kan han starte på 50 % fra mandag?"
     assert b.errors == []
 
