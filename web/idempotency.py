@@ -215,7 +215,8 @@ class IdempotencyMiddleware:
         deadline = loop.time() + WAIT_SECONDS
         while claim.outcome == Claim.RUNNING and loop.time() < deadline:
             await asyncio.sleep(POLL_SECONDS)
-            row = await anyio.to_thread.run_sync(_look, engine, caller, key)
+            # Looking is a read: the reader engine, so waiting never holds the write lock.
+            row = await anyio.to_thread.run_sync(_look, scope["app"].state.engine, caller, key)
             if row is None:  # the first was refused or failed and freed the key: try to claim it
                 claim = await anyio.to_thread.run_sync(_claim, engine, caller, key, fp, False)
             elif row.fingerprint != fp:

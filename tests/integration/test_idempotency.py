@@ -150,6 +150,7 @@ def test_two_requests_with_one_key_at_the_same_moment_have_one_effect(world, sce
         t.join(90)
     assert [a.status_code for a in answers] == [call.status, call.status], [a.text for a in answers]
     assert answers[0].content == answers[1].content
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in answers) == ["", "true"]  # one ran, one waited
     # Exactly what one request writes: the same tables grew as after a single call.
     after = _snapshot(world.engine)
     once = _post(person, call, str(uuid.uuid4())) if route in ("grant", "thread") else None
