@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from consent import audit, store
+from consent import audit, limits, store
 from consent.audit import AuditTag
 from consent.config import ConsentConfig
 from consent.errors import (
@@ -347,6 +347,7 @@ class ConsentService:
         if requester.id == subject.id:
             raise InvalidConsent("you cannot ask yourself for consent; give it directly")
         self._check_party(session, requester, data.grant.recipient, "grant.recipient")
+        self._check_employer_limits(session, requester, data)
         row = ConsentRequestRow(
             subject_id=subject.id,
             requester_id=requester.id,
@@ -363,6 +364,27 @@ class ConsentService:
         )
         session.commit()
         return row
+
+    @staticmethod
+    def _check_employer_limits(session: Session, requester: Actor, data: ConsentRequestCreate) -> None:
+        """An employer may not ask for health or private-life information, nor may anyone
+        ask for it to go to the employer side (``consent.limits``)."""
+        refused = limits.refused_for_employer(data.grant.categories)
+        if not refused:
+            return
+        recipient = data.grant.recipient
+        to_employer = (
+            (recipient.kind is PartyKind.ROLE and recipient.role in limits.EMPLOYER_CASE_ROLES)
+            or (recipient.kind is PartyKind.PERSON and recipient.id is not None and limits.is_employer_side(
+                getattr(directory_store.get_actor(session=session, actor_id=recipient.id), "role", None)))
+        )
+        if not (limits.is_employer_side(requester.role) or to_employer):
+            return
+        problems = [{"field": "grant.categories", "category": c.value, "reason": code, "message": limits.REASONS[code]}
+                    for c, code in refused.items()]
+        raise InvalidConsent(
+            "; ".join(f"{p['category']}: {p['message']}" for p in problems), code="EMPLOYER_MAY_NOT_ASK", details=problems
+        )
 
     def answer_request(self, session: Session, subject: Actor, request_id: str, accept: bool, *, now: datetime | None = None) -> ConsentRequestRow:
         self._require_subject(subject)

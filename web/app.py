@@ -18,6 +18,7 @@ from consent.service import ConsentService
 from web import errors
 from web.compression import CompressionMiddleware
 from web.csrf import CSRFMiddleware
+from web.idempotency import IdempotencyMiddleware
 from web.nul_guard import NulGuardMiddleware
 from web.security import BaselineHeadersMiddleware
 from web.database import make_engine, writer
@@ -76,7 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.readiness = Readiness()  # knows the migration head /ready compares the database with
     errors.install(app)
     # Outermost last: headers on everything; the session, then CSRF (which reads it);
-    # innermost, text with NUL is refused before any route (see web.nul_guard).
+    # innermost, text with NUL is refused before any route (see web.nul_guard), and
+    # inside that a POST with an idempotency key runs once (see web.idempotency).
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(

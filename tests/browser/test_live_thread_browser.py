@@ -54,25 +54,25 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
     assert "Kan jobbe to timer om dagen." not in lise.page.inner_text(f"li#msg-{sent['id']}")
     lise.shot("recalled-live")
 
-    # Lise tries to tell the GP about conflicts at work: no consent for that. The page
+    # Lise tries to tell the GP what work she can offer: no consent for that. The page
     # says exactly what is missing and asks the employee, in one action.
     lise.page.goto(f"{url}?kind=note")
     lise.page.wait_for_selector("#compose")
-    lise.page.select_option("#f-category", value="psychosocial")
-    lise.page.fill("#f-text", "Det har vært en konflikt i teamet.")
+    lise.page.select_option("#f-category", value="work_tasks")
+    lise.page.fill("#f-text", "Vi kan tilby lettere oppgaver i en periode.")
     lise.page.click("#compose-send")
     row = lise.page.locator("[data-testid=missing-row]").first
     row.wait_for(timeout=WAIT_MS)
-    assert row.get_attribute("data-category") == "psychosocial"
+    assert row.get_attribute("data-category") == "work_tasks"
     assert row.get_attribute("data-recipient-id") == d["solberg"]
-    lise.page.fill("#request-reason", "Jeg vil fortelle legen om forhold på jobben som påvirker sykefraværet.")
+    lise.page.fill("#request-reason", "Jeg vil fortelle legen hva vi kan tilrettelegge på jobben.")
     lise.page.click("#ask-consent")
     lise.page.wait_for_selector("#request-status:not(:empty)")
     lise.shot("asked-for-consent")
     assert lise.axe() == []
     pending = world.person("hansen").ok(world.person("hansen").get("/consent/requests"))
     assert [(r["requester_name"], r["grant"]["categories"], r["status"]) for r in pending] == [
-        ("Lise Berg", ["psychosocial"], "pending")]
+        ("Lise Berg", ["work_tasks"], "pending")]
 
     # Lise's Python client invites to a dialogue meeting; the GP answers in the browser.
     invitation = lise_py.send(case_id, thread, "meeting_invitation", {

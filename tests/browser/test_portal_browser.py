@@ -1,5 +1,5 @@
 """The portal's stories in Debian's Chromium: consent given and withdrawn in one action
-each, messages decrypted in the page, and sealing that crosses between the browser and
+(and a confirmation) each, messages decrypted in the page, and sealing that crosses between the browser and
 the Python client.  Every page visited is axe-checked and photographed."""
 
 from __future__ import annotations
@@ -42,9 +42,14 @@ def test_hansen_grants_his_manager_functional_ability_and_withdraws_it_with_one_
     ends = datetime.fromisoformat(grants[0]["valid_to"]) - datetime.fromisoformat(grants[0]["valid_from"])
     assert timedelta(weeks=8) - timedelta(minutes=1) < ends <= timedelta(weeks=8)
 
-    # Withdrawing is one action too, done here from the keyboard alone.
+    # Withdrawing is one action and a confirmation that says what happens, done here
+    # from the keyboard alone.
     row.locator("[data-testid=revoke-grant]").focus()
     page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=confirm-withdraw]")
+    page.locator("#confirm-yes").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=undo]")
     # Withdrawn consents move to the history (collapsed under the active table).
     page.locator("[data-testid=grant-row][data-status=revoked]", has_text="Lise Berg").wait_for(state="attached")
     assert page.locator("[data-testid=grant-row][data-status=active]").count() == 0
@@ -109,6 +114,8 @@ def test_manager_reads_the_gps_answer_in_the_page_and_the_gp_reads_what_she_wrot
     page.fill("#f-other_question", "Kan han starte på 50 % fra mandag?")
     b.shot("compose")
     page.click("#compose-send")
+    page.wait_for_selector("[data-testid=compose-preview]", timeout=WAIT_MS)  # who gets what, then send
+    page.click("#compose-confirm")
     page.wait_for_selector("#compose-status:has-text('endt')", timeout=WAIT_MS)
     b.shot("sent")
     mine = [m for m in gp.messages(case_id, thread) if m["sender_id"] == d["lise"]]

@@ -130,6 +130,7 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/portal/grants"): {"case_id": scene.case_id, "recipient": f"person:{d['lise']}",
                                      "categories": "functional_ability", "purpose": "workplace_adaptation", "weeks": "8"},
         ("POST", "/portal/grants/{grant_id}/revoke"): {},
+        ("POST", "/portal/grants/{grant_id}/undo"): {},
         ("POST", "/portal/requests/{request_id}/answer"): {"answer": "accept"},
         ("POST", "/inbox/cases/{case_id}/threads"): {"member_ids": d["solberg"], "topic": "conversation"},
         ("POST", "/portal/cases/{case_id}/threads"): {"member_ids": d["solberg"], "topic": "conversation"},

@@ -10,6 +10,7 @@ import consent.models  # noqa: F401  (registers tables)
 import directory.models  # noqa: F401
 import messaging.models  # noqa: F401
 import web.idp_models  # noqa: F401
+import web.idempotency  # noqa: F401
 
 target_metadata = SQLModel.metadata
 config = context.config

@@ -31,7 +31,7 @@ from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
 from web.pages import log_lines
-from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
@@ -199,10 +199,12 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
 
 
 @router.get("")
-def portal(request: Request, session: SessionDep, me: CurrentActor) -> Response:
+def portal(request: Request, session: SessionDep, me: CurrentActor, undo: str | None = None) -> Response:
     if me.role != "employee":
         return redirect("/inbox")
-    return render(request, "portal.html", portal_context(request, session, me))
+    context = portal_context(request, session, me)
+    context["undo"] = undo_offer(request, session, me, translator(request), undo)
+    return render(request, "portal.html", context)
 
 
 @router.get("/log")
@@ -275,7 +277,7 @@ def give_consent(request: Request, session: SessionDep, me: CurrentActor, form: 
             made = _consent(request).grant(session, me, grant)
         except SambandError as exc:  # the service's own checks: nothing was written
             session.rollback()
-            data.errors["form"] = exc.message
+            data.errors["form"] = error_words(t, exc)
         else:
             names = _names(session, [made.recipient.value])
             flash(request, t("flash.granted", who=party_words(t, made.recipient, names)))
@@ -290,7 +292,7 @@ def withdraw_consent(grant_id: str, request: Request, session: SessionDep, me: C
     grant = _consent(request).revoke(session, me, grant_id)
     names = _names(session, [grant.recipient.value])
     flash(request, t("flash.revoked", who=party_words(t, grant.recipient, names)))
-    return redirect("/portal#grants")
+    return redirect(f"/portal?undo={grant.grant_id}#undo")
 
 
 @router.post("/requests/{request_id}/answer")
@@ -508,3 +510,92 @@ def remove(case_id: str, actor_id: str, request: Request, session: SessionDep, m
     name = _my_participant(session, me, case_id, actor_id).name
     case_service.remove_participant(session, me, case_id, actor_id)
     return _notice(request, t("people.done.removed", name=name))
+
+
+# --- withdrawing with a confirmation, and undoing it (issue 9) ----------------------------------
+# The withdrawal takes effect at once (the product's promise).  For UNDO_SECONDS the
+# portal offers to give the same consent again: a new grant with the same terms, made
+# and logged like any other.  See docs/decisions/0011-confirm-and-undo.md.
+
+UNDO_SECONDS = 30
+UNDO_GRACE = timedelta(seconds=UNDO_SECONDS + 30)  # a slow phone still gets its undo
+
+
+def _own_grant(request: Request, session: Session, me: Actor, grant_id: str) -> Grant:
+    from consent.errors import GrantNotFound
+
+    grant = _consent(request).state(session, me.id)[0].get(grant_id)
+    if grant is None:
+        raise GrantNotFound(f"you have no consent with id {grant_id}")
+    return grant
+
+
+def _restored(grants: dict[str, Grant], old: Grant) -> bool:
+    """Whether the same consent was already given again after ``old`` was withdrawn."""
+    return any(
+        g.grant_id != old.grant_id and g.revoked_at is None and g.granted_at >= (old.revoked_at or old.granted_at)
+        and g.recipient == old.recipient and g.categories == old.categories and g.purposes == old.purposes
+        for g in grants.values()
+    )
+
+
+def undo_offer(request: Request, session: Session, me: Actor, t: Translator, grant_id: str | None) -> dict | None:
+    """The undo the portal shows right after a withdrawal, while it may still be used."""
+    if not grant_id:
+        return None
+    grants = _consent(request).state(session, me.id)[0]
+    grant = grants.get(grant_id)
+    now = utcnow()
+    if grant is None or grant.revoked_at is None or now - grant.revoked_at > UNDO_GRACE or _restored(grants, grant):
+        return None
+    names = _names(session, [grant.recipient.value])
+    left = max(1, UNDO_SECONDS - int((now - grant.revoked_at).total_seconds()))
+    return {"grant_id": grant.grant_id, "who": party_words(t, grant.recipient, names), "seconds": left}
+
+
+@router.get("/grants/{grant_id}/withdraw")
+def confirm_withdraw(grant_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    """The confirmation, as a page: what withdrawing means, in plain words."""
+    _require_employee(me)
+    t = translator(request)
+    grant = _own_grant(request, session, me, grant_id)
+    if grant_status(grant, utcnow()) not in ("active", "scheduled"):
+        return redirect("/portal#grants")
+    names = _names(session, [grant.recipient.value])
+    who = party_words(t, grant.recipient, names)
+    categories = ", ".join(t.category(c) for c in Category if c in grant.categories)
+    return render(request, "confirm.html", {
+        "me": me, "active": "portal", "title": t("withdraw.title", who=who),
+        "lines": [t("withdraw.what", who=who, categories=categories), t("withdraw.at_once"), t("withdraw.already"),
+                  t("withdraw.undo", seconds=UNDO_SECONDS)],
+        "action": f"/portal/grants/{grant.grant_id}/revoke", "confirm": t("withdraw.confirm"),
+        "danger": True, "cancel": f"/portal#grant-{grant.grant_id}", "testid": "confirm-withdraw",
+    })
+
+
+@router.post("/grants/{grant_id}/undo")
+def undo_withdraw(grant_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    """Give the withdrawn consent again, with the same terms (a new grant, logged)."""
+    _require_employee(me)
+    t = translator(request)
+    grants = _consent(request).state(session, me.id)[0]
+    old = _own_grant(request, session, me, grant_id)
+    now = utcnow()
+    if old.revoked_at is None or _restored(grants, old):
+        return redirect("/portal#grants")
+    if now - old.revoked_at > UNDO_GRACE or old.valid_to <= now:
+        flash(request, t("flash.undo_too_late"), "error")
+        return redirect("/portal#give")
+
+    def party_in(party: Party) -> PartyIn:
+        return PartyIn(kind=party.kind, role=CaseRole(party.value)) if party.kind is PartyKind.ROLE else PartyIn(kind=party.kind, id=party.value)
+
+    again = GrantCreate(
+        recipient=party_in(old.recipient), discloser=party_in(old.discloser) if old.discloser else None,
+        direction=old.direction, categories=sorted(old.categories), purposes=sorted(old.purposes),
+        valid_to=old.valid_to, case_id=old.case_id,
+    )
+    made = _consent(request).grant(session, me, again)
+    names = _names(session, [made.recipient.value])
+    flash(request, t("flash.undone", who=party_words(t, made.recipient, names)))
+    return redirect(f"/portal#grant-{made.grant_id}")

@@ -31,7 +31,7 @@ from messaging.kinds import catalog, kind_spec
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import Translator
-from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 
 router = APIRouter(prefix="/inbox", include_in_schema=False, route_class=PageRoute)
 SEARCH_LIMIT = 20
@@ -223,7 +223,7 @@ def add_participant(case_id: str, request: Request, session: SessionDep, me: Cur
             target = directory_store.get_actor(session=session, actor_id=actor_id)
             flash(request, t("search.err.cannot_add", name=target.name if target else ""), "error")
         else:
-            flash(request, exc.message, "error")
+            flash(request, error_words(t, exc), "error")
         return redirect(back)
     added = directory_store.get_actor(session=session, actor_id=row.actor_id)
     flash(request, t("flash.participant_added", name=added.name if added else ""))
@@ -326,6 +326,7 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
         "ws_cursor": thread_service.latest_event_seq(session, me.id),
         "durations": (4, 8, 12, 26), "url": url, "back": "/inbox",
         "categories": [c.value for c in Category],
+        "ask_limits": _ask_limits(me),
     }
 
 
@@ -338,6 +339,39 @@ def thread_page(case_id: str, thread_id: str, request: Request, session: Session
     context = thread_context(request, session, me, case_id, thread_id, url=_thread_url(case_id, thread_id),
                              kind=kind, reply_to=reply_to)
     return context if isinstance(context, Response) else render(request, "thread.html", context)
+
+
+def _ask_limits(me: Actor) -> list[dict]:
+    """The categories ``me`` may not ask the employee for (``consent.limits``), for the page's script."""
+    from consent import limits
+
+    if not limits.is_employer_side(me.role):
+        return []
+    return [{"category": c.value, "reason": code} for c, code in limits.EMPLOYER_MAY_NOT_ASK.items()]
+
+
+@router.get("/messages/{message_id}/recall")
+def confirm_recall(message_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    """The confirmation, as a page: recalling acts at once and cannot be undone
+    (docs/decisions/0011-confirm-and-undo.md)."""
+    from messaging.delivery import MessageNotFound
+    from messaging.models import Message
+
+    t = translator(request)
+    message = session.get(Message, message_id)
+    if message is None or message.sender_id != me.id or not thread_service.takes_part(session, me, message.thread_id):
+        raise MessageNotFound(f"you sent no message {message_id}")  # the same answer as the recall itself
+    back = _thread_url(message.case_id, message.thread_id) + f"#msg-{message.id}"
+    if message.recalled_at is not None:
+        return redirect(back)
+    title = _kind_titles(t).get(message.kind, message.kind)
+    return render(request, "confirm.html", {
+        "me": me, "active": "inbox", "title": t("recall.title"),
+        "lines": [t("recall.what", kind=title, time=t.datetime(message.created_at)), t("recall.unread"),
+                  t("recall.read"), t("recall.final")],
+        "action": f"/inbox/messages/{message.id}/recall", "confirm": t("recall.confirm"), "danger": True,
+        "cancel": back, "testid": "confirm-recall",
+    })
 
 
 @router.post("/messages/{message_id}/recall")

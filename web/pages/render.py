@@ -2,7 +2,8 @@
 
 Pages are rendered with Jinja2 (autoescaped).  Each gets, besides its own context:
 ``t`` (the ``web.i18n.Translator`` for the visitor's language), ``lang``,
-``csrf_token`` (for hidden form fields and the ``csrf-token`` meta tag), ``flashes``
+``csrf_token`` (for hidden form fields and the ``csrf-token`` meta tag), ``new_key()``
+(a fresh idempotency key per form, see ``web.idempotency``), ``flashes``
 (messages left by the previous request, shown once) and ``js_strings`` (the words page
 scripts use).  Every page answer carries ``web.security.PORTAL_HEADERS``.
 
@@ -13,6 +14,7 @@ signed in → the sign-in flow, not found → a 404 page, and so on.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -37,10 +39,17 @@ def _context(request: Request) -> dict[str, Any]:
         "t": t,
         "lang": t.lang,
         "csrf_token": csrf.masked(request),
+        "new_key": _new_key,
         "flashes": request.session.pop(FLASH_KEY, []) if "session" in request.scope else [],
         "js_strings": t.js_strings(),
         "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
+
+
+def _new_key() -> str:
+    """A fresh idempotency key for one rendered form (see ``web.idempotency``): the
+    form's second submit replays the first's answer instead of acting twice."""
+    return str(uuid.uuid4())
 
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates", context_processors=[_context])
@@ -84,6 +93,15 @@ def local_path(value: str | None, default: str = "/") -> str:
     return value
 
 
+def error_words(t: Translator, exc: SambandError) -> str:
+    """A domain error in the page's language: by its stable code where the portal has
+    words for it; otherwise the English message on English pages and a plain "refused,
+    code X" on bokmål pages (the API keeps its English messages for API clients)."""
+    if t.has(f"js.api.{exc.code}"):
+        return t(f"js.api.{exc.code}")
+    return exc.message if t.lang == "en" else t("js.api.other", code=exc.code, message=exc.message)
+
+
 def error_page(request: Request, status: int, message: str | None = None) -> HTMLResponse:
     t = translator(request)
     text = message or {404: t("error.not_found"), 403: t("error.forbidden")}.get(status, t("error.title"))
@@ -106,6 +124,6 @@ class PageRoute(APIRoute):
                     return error_page(request, 404)
                 if exc.status == 403:
                     return error_page(request, 403)
-                return error_page(request, exc.status, exc.message)
+                return error_page(request, exc.status, error_words(translator(request), exc))
 
         return page_handler

@@ -28,12 +28,27 @@ export const SENDER_CHOSEN = "sender_chosen";
 
 /** A form or section that does not fit its kind; `field` names the field when known. */
 export class KindError extends Error {
-  constructor(message, { kind = null, field = null } = {}) {
+  /**
+   * `message` is English, as Python's; `problem` is a stable code and `params` its
+   * values (`{max: 100}`), so a page can say the same in its own language.
+   */
+  constructor(message, { kind = null, field = null, problem = null, params = {} } = {}) {
     super(message);
     this.name = "KindError";
     this.code = "INVALID_FORM";
     this.kind = kind;
     this.field = field;
+    this.problem = problem;
+    this.params = params;
+  }
+}
+
+/** A value's problem: English text plus a code and parameters for translation. */
+class Problem extends Error {
+  constructor(message, problem, params = {}) {
+    super(message);
+    this.problem = problem;
+    this.params = params;
   }
 }
 
@@ -82,9 +97,9 @@ export function pyStrip(text) {
 /** kinds._clean_text: NFC, CRLF → LF, trimmed; throws on control characters. */
 export function cleanText(value) {
   if (typeof value !== "string") return value;
-  if (!wellFormed(value)) throw new Error("is not valid Unicode text (a lone surrogate)");
+  if (!wellFormed(value)) throw new Problem("is not valid Unicode text (a lone surrogate)", "unicode");
   const text = pyStrip(value.normalize("NFC").replaceAll("\r\n", "\n"));
-  if (CONTROL.test(text)) throw new Error("contains control characters; only text, line breaks and tabs are allowed");
+  if (CONTROL.test(text)) throw new Problem("contains control characters; only text, line breaks and tabs are allowed", "control");
   return text;
 }
 
@@ -156,7 +171,7 @@ function validDate(y, m, d) {
 /** A date as pydantic dumps it (YYYY-MM-DD); throws on anything else. */
 export function normaliseDate(value) {
   const m = typeof value === "string" ? DATE.exec(value) : null;
-  if (!m || !validDate(+m[1], +m[2], +m[3])) throw new Error("must be a date, YYYY-MM-DD");
+  if (!m || !validDate(+m[1], +m[2], +m[3])) throw new Problem("must be a date, YYYY-MM-DD", "date");
   return value;
 }
 
@@ -164,10 +179,10 @@ export function normaliseDate(value) {
 export function normaliseDateTime(value) {
   const m = typeof value === "string" ? DATETIME.exec(value) : null;
   if (!m || !validDate(+m[1], +m[2], +m[3])) {
-    throw new Error("must be a date and time with a time zone offset, e.g. 2026-03-10T09:00:00+01:00");
+    throw new Problem("must be a date and time with a time zone offset, e.g. 2026-03-10T09:00:00+01:00", "datetime");
   }
   const [, y, mo, d, hh, mi, ss = "00", frac = "", z, sign, oh, om] = m;
-  if (+hh > 23 || +mi > 59 || +ss > 59 || (sign && (+oh > 23 || +om > 59))) throw new Error("is not a valid time");
+  if (+hh > 23 || +mi > 59 || +ss > 59 || (sign && (+oh > 23 || +om > 59))) throw new Problem("is not a valid time", "time");
   const micro = frac.slice(0, 6).padEnd(6, "0");
   const fraction = /^0+$/.test(micro) ? "" : `.${micro}`;
   const zone = z || (+oh === 0 && +om === 0) ? "Z" : `${sign}${oh}:${om}`;
@@ -176,22 +191,22 @@ export function normaliseDateTime(value) {
 
 /** An https URL as pydantic's HttpsUrl dumps it (WHATWG serialisation); throws on anything else. */
 export function normaliseUrl(value, maxLength = 2000) {
-  if (typeof value !== "string" || value.length > maxLength) throw new Error(`must be an https URL of at most ${maxLength} characters`);
+  if (typeof value !== "string" || value.length > maxLength) throw new Problem(`must be an https URL of at most ${maxLength} characters`, "url_long", { max: maxLength });
   let url;
   try {
     url = new URL(value);
   } catch {
-    throw new Error("must be an https URL");
+    throw new Problem("must be an https URL", "url");
   }
-  if (url.protocol !== "https:" || !url.hostname) throw new Error("URL scheme should be 'https'");
-  if (url.href.length > maxLength) throw new Error(`must be an https URL of at most ${maxLength} characters`);
+  if (url.protocol !== "https:" || !url.hostname) throw new Problem("URL scheme should be 'https'", "url");
+  if (url.href.length > maxLength) throw new Problem(`must be an https URL of at most ${maxLength} characters`, "url_long", { max: maxLength });
   return url.href;
 }
 
 // --- validation ------------------------------------------------------------------------------
 
-function fail(spec, field, message) {
-  throw new KindError(`${spec.kind}: '${field}' ${message}`, { kind: spec.kind, field });
+function fail(spec, field, message, problem = null, params = {}) {
+  throw new KindError(`${spec.kind}: '${field}' ${message}`, { kind: spec.kind, field, problem, params });
 }
 
 function checkValue(spec, field, value, where) {
@@ -199,44 +214,44 @@ function checkValue(spec, field, value, where) {
   const type = field.type;
   try {
     if (type === "text") {
-      if (typeof value !== "string") throw new Error("must be text");
+      if (typeof value !== "string") throw new Problem("must be text", "text");
       const text = cleanText(value);
       const n = codePoints(text);
-      if (c.min_length !== undefined && n < c.min_length) throw new Error(`is too short; at least ${c.min_length} characters`);
-      if (c.max_length !== undefined && n > c.max_length) throw new Error(`is too long; at most ${c.max_length} characters`);
+      if (c.min_length !== undefined && n < c.min_length) throw new Problem(`is too short; at least ${c.min_length} characters`, "too_short", { min: c.min_length });
+      if (c.max_length !== undefined && n > c.max_length) throw new Problem(`is too long; at most ${c.max_length} characters`, "too_long", { max: c.max_length });
       return text;
     }
     if (type === "choice") {
-      if (typeof value !== "string" || !field.choices.includes(value)) throw new Error(`must be one of ${field.choices.join(", ")}`);
+      if (typeof value !== "string" || !field.choices.includes(value)) throw new Problem(`must be one of ${field.choices.join(", ")}`, "choice");
       return value;
     }
     if (type === "integer") {
-      if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new Error("must be a whole number");
-      if (c.min !== undefined && value < c.min) throw new Error(`must be at least ${c.min}`);
-      if (c.max !== undefined && value > c.max) throw new Error(`must be at most ${c.max}`);
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new Problem("must be a whole number", "whole_number");
+      if (c.min !== undefined && value < c.min) throw new Problem(`must be at least ${c.min}`, "min", { min: c.min });
+      if (c.max !== undefined && value > c.max) throw new Problem(`must be at most ${c.max}`, "max", { max: c.max });
       return value;
     }
     if (type === "boolean") {
-      if (typeof value !== "boolean") throw new Error("must be true or false");
+      if (typeof value !== "boolean") throw new Problem("must be true or false", "boolean");
       return value;
     }
     if (type === "date") return normaliseDate(value);
     if (type === "datetime") return normaliseDateTime(value);
     if (type === "url") return normaliseUrl(value, c.max_length);
     if (type.startsWith("list[")) {
-      if (!Array.isArray(value)) throw new Error("must be a list");
-      if (c.min_items !== undefined && value.length < c.min_items) throw new Error(`needs at least ${c.min_items} items`);
-      if (c.max_items !== undefined && value.length > c.max_items) throw new Error(`has too many items; at most ${c.max_items}`);
+      if (!Array.isArray(value)) throw new Problem("must be a list", "list");
+      if (c.min_items !== undefined && value.length < c.min_items) throw new Problem(`needs at least ${c.min_items} items`, "min_items", { min: c.min_items });
+      if (c.max_items !== undefined && value.length > c.max_items) throw new Problem(`has too many items; at most ${c.max_items}`, "max_items", { max: c.max_items });
       const item = { ...field, type: type.slice(5, -1), constraints: {} };
       return value.map((v, i) => checkValue(spec, item, v, `${where}[${i}]`));
     }
     if (type === "object") {
-      if (!isPlainObject(value)) throw new Error("must be an object");
+      if (!isPlainObject(value)) throw new Problem("must be an object", "object");
       return validateFields(spec, field.item_fields, value, `${where}.`);
     }
   } catch (e) {
     if (e instanceof KindError) throw e;
-    fail(spec, where, e.message);
+    fail(spec, where, e.message, e.problem ?? null, e.params ?? {});
   }
   throw new KindError(`${spec.kind}: '${where}' has a type this page does not know (${type})`, { kind: spec.kind, field: where });
 }
@@ -248,7 +263,7 @@ function validateFields(spec, fields, form, prefix = "") {
   for (const name of Object.keys(given)) {
     if (!byName.has(name)) {
       const allowed = prefix ? "" : `; allowed fields: ${fields.map((f) => f.name).join(", ")}`;
-      throw new KindError(`${spec.kind}: unknown field '${prefix}${name}'${allowed}`, { kind: spec.kind, field: `${prefix}${name}` });
+      throw new KindError(`${spec.kind}: unknown field '${prefix}${name}'${allowed}`, { kind: spec.kind, field: `${prefix}${name}`, problem: "unknown_field" });
     }
   }
   const out = {};
@@ -256,7 +271,7 @@ function validateFields(spec, fields, form, prefix = "") {
     const where = `${prefix}${field.name}`;
     if (field.name in given) out[field.name] = checkValue(spec, field, given[field.name], where);
     else if ("default" in field) out[field.name] = field.default; // defaults are strings and numbers
-    else if (field.required) fail(spec, where, "is required");
+    else if (field.required) fail(spec, where, "is required", "required");
   }
   return out;
 }
@@ -323,9 +338,9 @@ export const RULES = {
 export function validate(kind, form) {
   const spec = kindSpec(kind);
   const values = validateFields(spec, spec.fields, form);
-  for (const rule of Object.values(RULES[spec.kind] ?? {})) {
+  for (const [name, rule] of Object.entries(RULES[spec.kind] ?? {})) {
     const problem = rule(values, spec);
-    if (problem) throw new KindError(`${spec.kind}: ${problem}`, { kind: spec.kind });
+    if (problem) throw new KindError(`${spec.kind}: ${problem}`, { kind: spec.kind, problem: `rule.${spec.kind}.${name}` });
   }
   return values;
 }

@@ -76,9 +76,11 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Call samband's API with the session cookie (same origin) and, for unsafe methods,
  * the CSRF header.  Resolves to the Response; rejects with ApiError for 4xx/5xx.
  */
-export async function api(method, path, { json, headers = {} } = {}) {
+export async function api(method, path, { json, headers = {}, idempotencyKey = null } = {}) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (UNSAFE.has(method)) init.headers["X-CSRF-Token"] = csrfToken();
+  // One key per thing the person means to do: a repeat (a double tap, a retry) acts once.
+  if (idempotencyKey) init.headers["Idempotency-Key"] = idempotencyKey;
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -123,4 +125,20 @@ export function say(target, text, { error = false } = {}) {
   if (!node) return;
   node.textContent = text ?? "";
   node.classList.toggle("is-error", Boolean(error));
+}
+
+/**
+ * An error as words in the page's language: a form problem by its code, a server
+ * answer by its code; the server's English message only on English pages.
+ */
+export function errorText(error) {
+  if (error?.name === "KindError" && error.problem && has(`problem.${error.problem}`)) {
+    return s(`problem.${error.problem}`, error.params ?? {});
+  }
+  if (error instanceof ApiError) {
+    if (has(`api.${error.code}`)) return s(`api.${error.code}`);
+    return s("api.other", { code: error.code, message: error.message });
+  }
+  if (error?.name === "KindError") return lang() === "en" ? error.message : s("api.INVALID_INPUT");
+  return error?.message ?? String(error); // the page's own words (thrown with s(...)) or the browser's
 }

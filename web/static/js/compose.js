@@ -20,9 +20,12 @@
 
 import * as bundle from "/static/build/samband.js";
 
-import { ApiError, apiJson, choiceLabel, el, me, s, say } from "./common.js";
+import { ApiError, apiJson, choiceLabel, el, errorText, me, s, say } from "./common.js";
+import { deleteDraft, loadDraft, saveDraft } from "./drafts.js";
 import { loadIdentity } from "./keystore.js";
+import { annotateMissing, askable } from "./limits.js";
 import { navActs, showStatutoryBox, statutoryText } from "./navacts.js";
+import { closePreview, showPreview } from "./preview.js";
 
 const { KEM_X25519, KEM_XWING, b64url, forms, fromB64url, loadCatalog, publicKeys, seal, split } = bundle;
 const SUPPORTED_KEMS = [KEM_XWING, KEM_X25519]; // the suites this page seals to
@@ -73,6 +76,15 @@ async function ready() {
  * ConsentMissing (nothing sent), a KindError (form invalid) or an ApiError.
  */
 export async function sealAndSend(kind, form, { inReplyTo = null, reference = "" } = {}) {
+  return sendPlan(await prepare(kind, form, { reference }), { inReplyTo });
+}
+
+/**
+ * The key hand-out for `form` of `kind`: who may get which part (for the preview),
+ * before anything is sealed or sent.  Rejects with ConsentMissing when a part has no
+ * reader at all.
+ */
+export async function prepare(kind, form, { reference = "" } = {}) {
   await ready();
   const spec = catalog.get(kind);
   const purpose = spec.default_purpose;
@@ -97,6 +109,13 @@ export async function sealAndSend(kind, form, { inReplyTo = null, reference = ""
   const denied = handout.recipients.flatMap((o) => o.denied.map((d) => ({ recipient_id: o.recipient_id, recipient_name: o.name, ...d })));
   const unread = categories.filter((_, i) => readers[i] === 0);
   if (unread.length) throw new ConsentMissing(denied.filter((d) => unread.includes(d.category)), purpose);
+  return { kind, purpose, sections, categories, recipients, handout, denied, unread, usableKeys, acts };
+}
+
+/** Seal a prepared message for the recipients the hand-out allowed, and send it. */
+export async function sendPlan(plan, { inReplyTo = null } = {}) {
+  const { kind, purpose, sections, categories, handout, denied, unread, acts } = plan;
+  const recipients = [...plan.recipients];
   // A copy for the author's own devices; this browser's key must be one of them.
   if (!handout.own_keys.some((k) => k.key_id === ownKeys.encryptionKeyId)) {
     document.getElementById("keys-needed").hidden = false;
@@ -114,7 +133,7 @@ export async function sealAndSend(kind, form, { inReplyTo = null, reference = ""
   let sent;
   try {
     sent = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/messages`, {
-      json: { envelope: b64url(sealed), purpose, purposes: {}, ...acts },
+      json: { envelope: b64url(sealed), purpose, purposes: {}, ...acts }, idempotencyKey: `message:${header.messageId}`,
     });
   } catch (error) {
     if (error instanceof ApiError && error.code === "CONSENT_REQUIRED") throw new ConsentMissing(error.problems, purpose);
@@ -174,7 +193,7 @@ function clearErrors(formEl) {
 }
 
 function showFormError(formEl, spec, error) {
-  const message = /is required$/.test(error.message) ? s("required") : error.message.replace(/^[a-z_]+: /, "");
+  const message = error.problem ? errorText(error) : /is required$/.test(error.message) ? s("required") : error.message.replace(/^[a-z_]+: /, "");
   const path = (error.field ?? "").replace(/\[(\d+)\]/g, ".$1");
   const holder = path ? formEl.querySelector(`[data-field="${CSS.escape(path)}"]`) ?? formEl.querySelector(`[data-field="${CSS.escape(path.split(".")[0])}"]`) : null;
   const text = path ? s("form_error", { label: fieldLabel(spec, path), message }) : s("form_error_plain", { message });
@@ -204,19 +223,33 @@ function showMissing(problems, purpose) {
   showStatutoryBox(missingSection, problems);
   say("request-status", "");
   say("request-error", "");
+  const canAsk = annotateMissing(ul) > 0; // what this person may not ask for is named, not offered
+  document.getElementById("consent-request-form").hidden = !canAsk;
+  if (!canAsk) say("request-status", s("limit_nothing_to_ask"));
   missingSection.hidden = false;
   missingSection.querySelector("h3").setAttribute("tabindex", "-1");
   missingSection.querySelector("h3").focus();
 }
 
 function problemText(error) {
-  return error?.name === "KindError" ? s("form_error_plain", { message: error.message }) : s("error", { message: error.message });
+  return error?.name === "KindError" ? s("form_error_plain", { message: errorText(error) }) : s("error", { message: errorText(error) });
 }
 
 async function onCompose(event) {
   event.preventDefault();
   const formEl = event.currentTarget;
+  if (formEl.dataset.busy === "true") return; // a second tap while the first is on its way
+  formEl.dataset.busy = "true";
+  try {
+    await compose(formEl);
+  } finally {
+    delete formEl.dataset.busy;
+  }
+}
+
+async function compose(formEl) {
   const button = formEl.querySelector('button[type="submit"]');
+  closePreview();
   clearErrors(formEl);
   say("compose-error", "");
   missingSection.hidden = true;
@@ -232,21 +265,75 @@ async function onCompose(event) {
     return say("compose-error", problemText(error), { error: true });
   }
   button.disabled = true;
-  say("compose-status", s("sending"));
+  const inReplyTo = formEl.elements.in_reply_to?.value || null;
+  const reference = formEl.elements.nav_reference?.value.trim() ?? "";
   try {
-    const inReplyTo = formEl.elements.in_reply_to?.value || null;
-    const reference = formEl.elements.nav_reference?.value.trim() ?? "";
-    const { partial } = await sealAndSend(spec.kind, values, { inReplyTo, reference });
+    const plan = await prepare(spec.kind, values, { reference });
+    button.disabled = false;
+    if (!(await showPreview(formEl, plan))) { // "Endre": back to the form, nothing sent
+      formEl.querySelector("input, select, textarea")?.focus();
+      return;
+    }
+    say("compose-status", s("sending"));
+    const { partial } = await sendPlan(plan, { inReplyTo });
+    closePreview();
     formEl.reset();
     const notes = partial.map((p) => s("partial", { name: p.recipient_name, category: s(`category.${p.category}`), reason: reasonText(p.reason) }));
     say("compose-status", [s("sent"), ...notes].join(" "));
   } catch (error) {
+    closePreview();
     say("compose-status", "");
-    if (error instanceof ConsentMissing) showMissing(error.problems, error.purpose);
-    else say("compose-error", problemText(error), { error: true });
+    if (error instanceof ConsentMissing) {
+      // Kept in this browser; sent with one tap once the consent is there.
+      if (saveDraft(threadId, { kind: spec.kind, values, inReplyTo, reference })) {
+        showDraft();
+        say("compose-status", s("draft_saved"));
+      }
+      showMissing(error.problems, error.purpose);
+    } else say("compose-error", problemText(error), { error: true });
   } finally {
     button.disabled = false;
   }
+}
+
+// --- a draft waiting for consent ---------------------------------------------------------------
+
+function showDraft() {
+  document.getElementById("draft")?.remove();
+  const draft = loadDraft(threadId);
+  if (!draft || !composeForm) return;
+  const kindTitle = catalog?.get(draft.kind)?.[`title_${document.documentElement.lang === "en" ? "en" : "nb"}`] ?? draft.kind;
+  const send = el("button", { type: "button", class: "button-primary", id: "draft-send", dataset: { testid: "draft-send" } }, s("draft_send"));
+  const drop = el("button", { type: "button", id: "draft-delete", dataset: { testid: "draft-delete" } }, s("draft_delete"));
+  const status = el("p", { class: "form-status", role: "status", id: "draft-status", dataset: { testid: "draft-status" } });
+  const box = el("section", { id: "draft", class: "notice draft", "aria-labelledby": "draft-h", dataset: { testid: "draft" } },
+    el("h3", { id: "draft-h" }, s("draft_title")),
+    el("p", {}, s("draft_what", { kind: kindTitle, time: new Date(draft.savedAt).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "nb-NO") })),
+    el("div", { class: "button-row" }, send, drop), status);
+  composeForm.before(box);
+  send.addEventListener("click", async () => {
+    if (send.disabled) return;
+    send.disabled = true;
+    say(status, s("sending"));
+    try {
+      await sealAndSend(draft.kind, draft.values, { inReplyTo: draft.inReplyTo, reference: draft.reference ?? "" });
+      deleteDraft(threadId);
+      box.remove();
+      missingSection.hidden = true;
+      say("compose-status", s("draft_sent"));
+      document.getElementById("compose-status")?.focus?.();
+    } catch (error) {
+      say(status, "");
+      send.disabled = false;
+      if (error instanceof ConsentMissing) showMissing(error.problems, error.purpose);
+      else say(status, problemText(error), { error: true });
+    }
+  });
+  drop.addEventListener("click", () => {
+    deleteDraft(threadId);
+    box.remove();
+    say("compose-status", s("draft_deleted"));
+  });
 }
 
 async function onAnswer(event) {
@@ -292,17 +379,28 @@ async function onAskConsent(event) {
     return;
   }
   const weeks = Number(formEl.elements.weeks.value) || 8;
-  const validTo = new Date(Date.now() + weeks * 7 * 24 * 3600 * 1000).toISOString();
+  if (formEl.dataset.intentWeeks !== String(weeks)) delete formEl.dataset.intent; // a different request
+  if (!formEl.dataset.intent) {
+    formEl.dataset.validTo = new Date(Date.now() + weeks * 7 * 24 * 3600 * 1000).toISOString();
+    formEl.dataset.intentWeeks = String(weeks);
+  }
+  const validTo = formEl.dataset.validTo;
   const byRecipient = new Map();
   for (const p of lastMissing.problems) {
+    if (!askable([p.category]).length) continue; // not this person's to ask for (consent/limits.py)
     if (!byRecipient.has(p.recipient_id)) byRecipient.set(p.recipient_id, new Set());
     byRecipient.get(p.recipient_id).add(p.category);
   }
   const button = formEl.querySelector('button[type="submit"]');
+  if (formEl.dataset.busy === "true") return;
+  formEl.dataset.busy = "true";
   button.disabled = true;
+  // One key per request this person means to make: a double tap asks once.
+  formEl.dataset.intent ||= crypto.randomUUID();
   try {
     for (const [recipientId, categories] of byRecipient) {
       await apiJson("POST", "/consent/requests", {
+        idempotencyKey: `consent-request:${formEl.dataset.intent}:${recipientId}`,
         json: {
           subject_id: employeeId,
           grant: {
@@ -319,14 +417,17 @@ async function onAskConsent(event) {
       });
     }
     formEl.reset();
+    delete formEl.dataset.intent;
     say("request-status", s("request_sent"));
   } catch (error) {
-    say("request-error", s("error", { message: error.message }), { error: true });
+    say("request-error", s("error", { message: errorText(error) }), { error: true });
   } finally {
     button.disabled = false;
+    delete formEl.dataset.busy;
   }
 }
 
 composeForm?.addEventListener("submit", onCompose);
+ready().then(showDraft, () => {}); // a draft kept from before, waiting for consent
 document.addEventListener("submit", onAnswer);
 document.getElementById("consent-request-form")?.addEventListener("submit", onAskConsent);

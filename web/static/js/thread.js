@@ -16,7 +16,7 @@
 
 import { fromB64url, join, loadCatalog, openView, parseView, privateKeyFor, publicKeys } from "/static/build/samband.js";
 
-import { api, apiJson, ApiError, choiceLabel, csrfToken, el, formatDate, formatDateTime, lang, me, s, say } from "./common.js";
+import { api, apiJson, ApiError, choiceLabel, el, formatDate, formatDateTime, lang, me, s, say } from "./common.js";
 import { loadIdentity } from "./keystore.js";
 
 const page = document.getElementById("page");
@@ -220,9 +220,8 @@ function shell({ id, senderId, kind, createdAt, mine, unread, inReplyTo }) {
   }
   if (kind === "follow_up_plan" && !mine && page.dataset.canAck === "true") li.append(ackForm(id));
   if (mine) {
-    li.append(el("form", { method: "post", action: `/inbox/messages/${id}/recall`, class: "inline-form recall-form", id: `recall-${id}` },
-      el("input", { type: "hidden", name: "csrf_token", value: csrfToken() }),
-      el("button", { type: "submit", class: "button-danger", dataset: { testid: "recall" } }, s("recall"))));
+    li.append(el("p", { class: "recall-form", id: `recall-${id}` },
+      el("a", { href: `/inbox/messages/${id}/recall`, class: "button-link button-danger", dataset: { testid: "recall" } }, s("recall"))));
   } else {
     li.append(el("p", {}, el("a", { href: `${threadUrl}?kind=note&reply_to=${id}#compose-section`, class: "reply-link" }, s("reply", { kind: kindTitle(kind) }))));
   }
