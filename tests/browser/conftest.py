@@ -96,6 +96,13 @@ class Browser:
         self.page.wait_for_url(lambda url: _landed(url), timeout=WAIT_MS)
         self.page.wait_for_load_state("networkidle")
 
+    def send_compose(self) -> None:
+        """Send the compose form the way a person does: *Send kryptert*, look at who gets
+        which part (the preview), then *Send*."""
+        self.page.click("#compose-send")
+        self.page.wait_for_selector("[data-testid=compose-preview]")
+        self.page.click("#compose-confirm")
+
     def close(self) -> None:
         self.context.close()
 

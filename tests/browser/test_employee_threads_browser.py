@@ -40,7 +40,7 @@ def _send_note(b, text: str, category: str = "functional_ability") -> None:
     b.page.wait_for_selector("#compose[data-kind=note]")
     b.page.select_option("#f-category", value=category)
     b.page.fill("#f-text", text)
-    b.page.click("#compose-send")
+    b.send_compose()
     b.page.wait_for_function(DONE, arg="#compose-status", timeout=60_000)
     assert b.page.inner_text("#compose-error") == ""
 

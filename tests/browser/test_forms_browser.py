@@ -107,7 +107,7 @@ def test_withdraw_asks_first_takes_effect_at_once_and_can_be_undone(browsers, wo
     # Nothing happened yet: the confirmation is only a question.
     assert [g["status"] for g in _grants(world)] == ["active"]
 
-    page.click("#confirm-yes")
+    page.click("#confirm-submit")
     page.wait_for_selector("[data-testid=undo]", timeout=WAIT)
     assert [g["status"] for g in _grants(world)] == ["revoked"]  # at once
     page.wait_for_function("() => document.activeElement?.id === 'undo-h'", timeout=WAIT)
@@ -263,7 +263,7 @@ def test_recall_asks_first_and_says_what_will_happen(browsers, world, clients, e
     assert b.axe() == []
     b.shot("confirm-recall")
     assert clients("solberg").messages(case_id, thread)[0]["recalled"] is False  # only asked so far
-    page.click("#confirm-yes")
+    page.click("#confirm-submit")
     page.locator(f"li#msg-{sent['id']}[data-recalled=true]").wait_for(timeout=WAIT)
     b.shot("recalled")
     assert clients("solberg").messages(case_id, thread)[0]["recalled"] is True

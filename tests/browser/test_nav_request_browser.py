@@ -75,7 +75,7 @@ def test_nav_asks_the_psychologist_she_answers_on_21_4_and_ninas_log_says_so(bro
     eide.page.check("#f-requested_categories-functional_ability")
     eide.page.fill("#nav-reference", "NAV-2026-0042")
     eide.shot("request-filled")
-    eide.page.click("#compose-send")
+    eide.send_compose()
     _sent(eide)
     eide.shot("request-sent")
     assert eide.axe() == []
@@ -95,7 +95,7 @@ def test_nav_asks_the_psychologist_she_answers_on_21_4_and_ninas_log_says_so(bro
     moe.page.wait_for_selector("#compose[data-kind=nav_request_answer]", timeout=LONG)
     moe.page.fill("#f-treatment_status", TREATMENT)
     moe.page.fill("#f-functional_ability", FUNCTION)
-    moe.page.click("#compose-send")
+    moe.send_compose()
     _sent(moe)
     assert moe.page.locator("#consent-missing").is_hidden()
     moe.shot("answer-sent")
@@ -160,7 +160,7 @@ def test_nav_calls_dialogue_meeting_2_from_the_page_on_8_7a(browsers, world, cli
     eide.page.select_option("#f-meeting_type", value="dialogue_meeting_2")
     eide.page.fill("#f-starts_at", (datetime.now() + timedelta(days=10)).strftime("%Y-%m-%dT10:00"))
     eide.page.fill("#f-place", "NAV Bergenhus, møterom 3")
-    eide.page.click("#compose-send")
+    eide.send_compose()
     _sent(eide)
     eide.shot("summons-sent")
     assert eide.axe() == []

@@ -47,7 +47,7 @@ def test_hansen_grants_his_manager_functional_ability_and_withdraws_it_with_one_
     row.locator("[data-testid=revoke-grant]").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=confirm-withdraw]")
-    page.locator("#confirm-yes").focus()
+    page.locator("#confirm-submit").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=undo]")
     # Withdrawn consents move to the history (collapsed under the active table).
@@ -113,9 +113,7 @@ def test_manager_reads_the_gps_answer_in_the_page_and_the_gp_reads_what_she_wrot
     page.fill("#f-job_description", "Regnskapsfører; vi kan tilby hev-senk-pult og kortere dager.")
     page.fill("#f-other_question", "Kan han starte på 50 % fra mandag?")
     b.shot("compose")
-    page.click("#compose-send")
-    page.wait_for_selector("[data-testid=compose-preview]", timeout=WAIT_MS)  # who gets what, then send
-    page.click("#compose-confirm")
+    b.send_compose()  # who gets what, then send
     page.wait_for_selector("#compose-status:has-text('endt')", timeout=WAIT_MS)
     b.shot("sent")
     mine = [m for m in gp.messages(case_id, thread) if m["sender_id"] == d["lise"]]

@@ -118,3 +118,15 @@ def test_a_grade_of_zero_keeps_the_timeline(world):
     case = gp.ok(gp.get(f"/cases/{case_id}"))
     back = gp.ok(gp.post(f"/cases/{case_id}/grades", json={"from_date": str(date.today()), "grade": 0}), 201)
     assert back["grade"] == 0 and len(back["milestones"]) == len(case["milestones"])
+
+
+def test_two_sick_notes_from_one_day_keep_the_case_readable(world):
+    """Two grades from the same date (a corrected sick note) used to end in a 500 from the
+    timeline's grade check: the later note holds, and every page still answers."""
+    case_id = world.demo.cases["hansen"]
+    gp = world.person("solberg")
+    day = str(date.today())
+    gp.ok(gp.post(f"/cases/{case_id}/grades", json={"from_date": day, "grade": 60}), 201)
+    again = gp.ok(gp.post(f"/cases/{case_id}/grades", json={"from_date": day, "grade": 40}), 201)
+    assert again["grade"] == 40 and again["milestones"]
+    assert gp.ok(gp.get(f"/cases/{case_id}"))["grade"] == 40

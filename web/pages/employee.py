@@ -389,7 +389,7 @@ def _notice(request: Request, text: str) -> Response:
 
 
 def _confirm(request: Request, me: Actor, **context) -> Response:
-    return render(request, "portal_confirm.html", {"me": me, "active": "portal", "back": PEOPLE_BACK, **context})
+    return render(request, "confirm.html", {"me": me, "active": "portal", "cancel": PEOPLE_BACK, **context})
 
 
 @router.get("/exclusions/new")
@@ -566,10 +566,10 @@ def confirm_withdraw(grant_id: str, request: Request, session: SessionDep, me: C
     categories = ", ".join(t.category(c) for c in Category if c in grant.categories)
     return render(request, "confirm.html", {
         "me": me, "active": "portal", "title": t("withdraw.title", who=who),
-        "lines": [t("withdraw.what", who=who, categories=categories), t("withdraw.at_once"), t("withdraw.already"),
-                  t("withdraw.undo", seconds=UNDO_SECONDS)],
-        "action": f"/portal/grants/{grant.grant_id}/revoke", "confirm": t("withdraw.confirm"),
-        "danger": True, "cancel": f"/portal#grant-{grant.grant_id}", "testid": "confirm-withdraw",
+        "points": [t("withdraw.what", who=who, categories=categories), t("withdraw.at_once"), t("withdraw.already"),
+                   t("withdraw.undo", seconds=UNDO_SECONDS)],
+        "action": f"/portal/grants/{grant.grant_id}/revoke", "submit": t("withdraw.confirm"),
+        "cancel": f"/portal#grant-{grant.grant_id}", "testid": "confirm-withdraw",
     })
 
 

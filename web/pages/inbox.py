@@ -367,9 +367,9 @@ def confirm_recall(message_id: str, request: Request, session: SessionDep, me: C
     title = _kind_titles(t).get(message.kind, message.kind)
     return render(request, "confirm.html", {
         "me": me, "active": "inbox", "title": t("recall.title"),
-        "lines": [t("recall.what", kind=title, time=t.datetime(message.created_at)), t("recall.unread"),
-                  t("recall.read"), t("recall.final")],
-        "action": f"/inbox/messages/{message.id}/recall", "confirm": t("recall.confirm"), "danger": True,
+        "points": [t("recall.what", kind=title, time=t.datetime(message.created_at)), t("recall.unread"),
+                   t("recall.read"), t("recall.final")],
+        "action": f"/inbox/messages/{message.id}/recall", "submit": t("recall.confirm"),
         "cancel": back, "testid": "confirm-recall",
     })
 

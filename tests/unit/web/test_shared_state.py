@@ -4,6 +4,7 @@ that are run by deployment jobs (deploy/)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -89,7 +90,20 @@ def test_migrate_names_the_database_without_its_password():
     assert "s3cret-pw" not in shown and "db.example.no:5432/samband" in shown
 
 
-def test_demo_data_is_refused_in_production(monkeypatch, capsys, tmp_path):
+@pytest.fixture
+def root_logging():
+    """``cli.main`` installs a root handler on this test's captured stderr; put the
+    root logger back afterwards, or every later record goes to a closed stream (and the
+    "Logging error" reports that follow land in other tests' captured output)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)
+
+
+def test_demo_data_is_refused_in_production(monkeypatch, capsys, tmp_path, root_logging):
     for name, value in {
         "SAMBAND_ENVIRONMENT": "production",
         "SAMBAND_DATABASE_URL": "postgresql+psycopg://samband:x@db.invalid:5432/samband",

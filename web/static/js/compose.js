@@ -220,12 +220,13 @@ function showMissing(problems, purpose) {
   ul.replaceChildren(...problems.map((p) =>
     el("li", { dataset: { testid: "missing-row", recipientId: p.recipient_id, category: p.category, reason: p.reason, statutory: p.statutory_possible?.act ?? "" } },
       s("missing_row", { name: p.recipient_name, category: s(`category.${p.category}`), reason: statutoryText(p) ?? reasonText(p.reason) }))));
-  showStatutoryBox(missingSection, problems);
+  const lawful = showStatutoryBox(missingSection, problems); // the law, not consent, could be the basis
   say("request-status", "");
   say("request-error", "");
   const canAsk = annotateMissing(ul) > 0; // what this person may not ask for is named, not offered
-  document.getElementById("consent-request-form").hidden = !canAsk;
-  if (!canAsk) say("request-status", s("limit_nothing_to_ask"));
+  const askForm = document.getElementById("consent-request-form"); // not on the employee's own page
+  if (askForm) askForm.hidden = lawful || !canAsk;
+  if (askForm && !lawful && !canAsk) say("request-status", s("limit_nothing_to_ask"));
   missingSection.hidden = false;
   missingSection.querySelector("h3").setAttribute("tabindex", "-1");
   missingSection.querySelector("h3").focus();

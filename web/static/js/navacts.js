@@ -40,8 +40,9 @@ export function statutoryText(problem) {
   return hint ? s(`statutory.${hint.act}`, { law: hint.law }) : null;
 }
 
-/** Adjust the missing-basis box: where the law could apply to every row, no consent
- * request; for NAV, the way to the request form. */
+/** Adjust the missing-basis box: where the law could apply to every row, its words say
+ * so (and the caller offers no consent request: returns whether that is the case); for
+ * NAV, the way to the request form. */
 export function showStatutoryBox(box, problems) {
   const h = box.querySelector("h3");
   const lead = box.querySelector("#consent-missing-lead");
@@ -50,8 +51,8 @@ export function showStatutoryBox(box, problems) {
   const lawful = problems.length > 0 && problems.every((p) => p.statutory_possible);
   h.textContent = lawful ? s("basis_missing_title") : h.dataset.consentText;
   lead.textContent = lawful ? s("basis_missing_lead") : lead.dataset.consentText;
-  box.querySelector("#consent-request-form").hidden = lawful;
   const act = box.querySelector("#statutory-act");
   act.hidden = !problems.some((p) => p.statutory_possible?.act === "send_nav_request");
   act.querySelector("a").textContent = s("statutory.send_link");
+  return lawful;
 }
