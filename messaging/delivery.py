@@ -30,7 +30,7 @@ from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
-from messaging import cases, envelope, threads
+from messaging import envelope, threads
 from messaging.kinds import Kind, KindError, kind_spec
 from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
 

@@ -335,7 +335,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "inbox.message_one": ("1 melding", "1 message"),
     "inbox.with": ("Med: {names}", "With: {names}"),
     "inbox.last": ("Sist: {time}", "Last: {time}"),
-    "inbox.new_thread": ("Start en ny samtale", "Start a new conversation"),
+    "inbox.new": ("Start en ny samtale", "Start a new conversation"),
     "inbox.members": ("Hvem skal være med", "Who takes part"),
     "inbox.topic": ("Emne", "Topic"),
     "inbox.topic.conversation": ("Samtale", "Conversation"),
@@ -774,7 +774,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "people.done.lifted": ("Utestengingen av {who} er opphevet.", "The exclusion of {who} is lifted."),
     "people.done.removed": ("{name} er tatt ut av saken.", "{name} has been taken out of your case."),
     "confirm.what_happens": ("Dette skjer hvis du går videre:", "This is what happens if you go on:"),
-    "confirm.cancel": ("Avbryt", "Cancel"),
     "confirm.exclude.title": ("Steng ute {name}?", "Exclude {name}?"),
     "confirm.exclude.out": (
         "{name} tas ut av saken din med en gang, og ser ikke lenger saken, samtalene eller meldingene i den.",

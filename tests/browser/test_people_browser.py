@@ -72,7 +72,7 @@ def test_hansen_excludes_lise_and_removes_kari_and_both_become_outsiders(browser
     notice.wait_for()
     assert "Lise Berg" in notice.inner_text()
     page.wait_for_function("document.activeElement && document.activeElement.id === 'people-notice'", timeout=60_000)
-    assert page.locator(f"[data-testid=exclusion-row]", has_text="Lise Berg").count() == 1
+    assert page.locator("[data-testid=exclusion-row]", has_text="Lise Berg").count() == 1
     assert b.axe() == []
     b.shot("excluded")
 

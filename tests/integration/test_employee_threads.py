@@ -7,35 +7,15 @@ The same story in Chromium: tests/browser/test_employee_threads_browser.py."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import httpx
-import pytest
 from sqlmodel import Session, func, select
 
 from messaging.models import Thread, ThreadMember
-from tests.support.tokens import portal_login
+from tests.support.tokens import csrf_token_of
 
 MADE_UP = "1b4e28ba-2fa1-41d2-883f-0016d3cca4{:02d}"
 
 
-@pytest.fixture
-def browser(world) -> Iterator:
-    opened: list[httpx.Client] = []
-
-    def sign_in(username: str) -> httpx.Client:
-        client = httpx.Client(base_url=world.base_url, timeout=30)
-        assert portal_login(client, world.base_url, username).status_code == 303
-        opened.append(client)
-        return client
-
-    yield sign_in
-    for client in opened:
-        client.close()
-
-
-def _token(html: str) -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 def _threads(world) -> int:
@@ -86,7 +66,7 @@ def test_the_employee_sees_his_threads_and_only_those(browser, world, clients):
 
     # His own message: he may recall it from his page, and is sent back to it.
     own = me.send(case_id, with_him, "note", {"category": "work_tasks", "text": "Jeg angrer."})
-    response = hansen.post(f"/inbox/messages/{own['id']}/recall", data={"csrf_token": _token(page.text)})
+    response = hansen.post(f"/inbox/messages/{own['id']}/recall", data={"csrf_token": csrf_token_of(page.text)})
     assert response.status_code == 303 and response.headers["location"] == f"{mine}#msg-{own['id']}"
 
     # The professionals' link to the same thread sends him to his own page.
@@ -123,7 +103,7 @@ def test_other_people_get_the_answer_for_made_up_ids(browser, world, clients):
 def test_the_employee_starts_a_thread_with_people_in_his_case(browser, world):
     d, case_id = world.demo.actors, world.demo.cases["hansen"]
     hansen = browser("hansen")
-    token = _token(hansen.get("/portal").text)
+    token = csrf_token_of(hansen.get("/portal").text)
     before = _threads(world)
 
     response = hansen.post(f"/portal/cases/{case_id}/threads",
@@ -151,7 +131,7 @@ def test_the_employee_starts_a_thread_with_people_in_his_case(browser, world):
     # Without the CSRF token, or in someone else's case: refused, nothing written.
     assert hansen.post(f"/portal/cases/{case_id}/threads", data={"member_ids": d["lise"]}).status_code == 403
     tore = browser("tore")
-    tore_token = _token(tore.get("/portal").text)
+    tore_token = csrf_token_of(tore.get("/portal").text)
     response = tore.post(f"/portal/cases/{case_id}/threads", data={"csrf_token": tore_token, "member_ids": d["lise"]})
     assert response.status_code == 404
     assert _threads(world) == before + 2

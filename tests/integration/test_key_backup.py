@@ -3,16 +3,12 @@ the private keys, stored and returned as is, its shape checked, its size bounded
 
 from __future__ import annotations
 
-import re
 
 import httpx
 import pytest
 
-from tests.support.tokens import portal_login
+from tests.support.tokens import csrf_token_of, portal_login
 
-
-def _token(html: str) -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 def _backup(**changes) -> dict:
@@ -67,7 +63,7 @@ class TestKeyBackup:
         client = httpx.Client(base_url=world.base_url, timeout=30)
         portal_login(client, world.base_url, "lise")
         assert client.put("/directory/me/key-backup", json=_backup()).status_code == 403
-        token = _token(client.get("/keys").text)
+        token = csrf_token_of(client.get("/keys").text)
         assert client.put("/directory/me/key-backup", json=_backup(), headers={"X-CSRF-Token": token}).status_code == 200
         assert 'data-has-backup="true"' in client.get("/keys").text
         client.close()

@@ -9,7 +9,6 @@ import asyncio
 import json
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,7 +19,7 @@ from sqlmodel import Session, func, select
 from consent.models import ConsentEvent, ConsentRequestRow
 from messaging.models import CaseParticipant
 from tests.support.aio import run
-from tests.support.tokens import portal_login
+from tests.support.tokens import csrf_token_of, portal_login
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -28,26 +27,6 @@ STRICT_CSP = (
 )
 
 
-@pytest.fixture
-def browser(world) -> Iterator:
-    """``browser("hansen")``: an httpx client holding a portal session cookie."""
-    opened: list[httpx.Client] = []
-
-    def sign_in(username: str) -> httpx.Client:
-        client = httpx.Client(base_url=world.base_url, timeout=30)
-        assert portal_login(client, world.base_url, username).status_code == 303
-        opened.append(client)
-        return client
-
-    yield sign_in
-    for client in opened:
-        client.close()
-
-
-def _token(html: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, "every portal page carries the CSRF token"
-    return match.group(1)
 
 
 def _events(world, kind: str | None = None) -> int:
@@ -168,7 +147,7 @@ class TestCsrf:
 
     def test_grant_then_withdraw_with_the_page_forms(self, browser, world):
         client = browser("hansen")
-        token = _token(client.get("/portal").text)
+        token = csrf_token_of(client.get("/portal").text)
         lise = world.demo.actors["lise"]
         response = client.post("/portal/grants", data={
             "csrf_token": token, "case_id": world.demo.cases["hansen"], "recipient": f"person:{lise}",
@@ -196,7 +175,7 @@ class TestCsrf:
 
     def test_a_grant_for_a_role_from_the_form(self, browser, world):
         client = browser("hansen")
-        token = _token(client.get("/portal").text)
+        token = csrf_token_of(client.get("/portal").text)
         response = client.post("/portal/grants", data={
             "csrf_token": token, "case_id": world.demo.cases["hansen"], "recipient": "role:gp",
             "categories": "work_tasks", "purpose": "workplace_adaptation", "weeks": "26",
@@ -206,7 +185,7 @@ class TestCsrf:
 
     def test_a_form_with_mistakes_is_shown_again_and_writes_nothing(self, browser, world):
         client = browser("hansen")
-        token = _token(client.get("/portal").text)
+        token = csrf_token_of(client.get("/portal").text)
         stranger = world.demo.actors["rask"]  # not in Hansen's case
         response = client.post("/portal/grants", data={
             "csrf_token": token, "case_id": world.demo.cases["hansen"], "recipient": f"person:{stranger}",
@@ -225,7 +204,7 @@ class TestCsrf:
         refused = client.post("/consent/grants", json=body)
         assert refused.status_code == 403 and refused.json()["code"] == "CSRF_FAILED"
         assert _events(world) == 0
-        token = _token(client.get("/portal").text)
+        token = csrf_token_of(client.get("/portal").text)
         assert client.post("/consent/grants", json=body, headers={"X-CSRF-Token": "wrong"}).status_code == 403
         assert client.post("/consent/grants", json=body, headers={"X-CSRF-Token": token}).status_code == 201
         hansen = world.person("hansen")  # a bearer token: no ambient credential, no CSRF token needed
@@ -237,7 +216,7 @@ class TestCsrf:
         for _ in range(2):
             with httpx.Client(base_url=world.base_url) as client:
                 portal_login(client, world.base_url, "hansen")
-                tokens.append(_token(client.get("/portal").text))
+                tokens.append(csrf_token_of(client.get("/portal").text))
         assert tokens[0] != tokens[1]
 
     def test_logout_needs_the_token_and_works_with_it(self, browser):
@@ -246,7 +225,7 @@ class TestCsrf:
         assert client.get("/me").status_code == 200
         confirm = client.get("/logout")
         assert confirm.status_code == 200 and 'id="logout-confirm"' in confirm.text
-        response = client.post("/logout", data={"csrf_token": _token(confirm.text)})
+        response = client.post("/logout", data={"csrf_token": csrf_token_of(confirm.text)})
         assert response.status_code == 303
         assert client.get("/me").status_code == 401
         assert "Logg inn" in client.get("/").text
@@ -284,7 +263,7 @@ class TestEmployeeAnswers:
         assert "For å foreslå riktig tilrettelegging" in page
         assert "Funksjonsevne og arbeidsevne" in page and "Behandling, henvisning og ventetid" in page
         request_id = re.search(r'data-testid="consent-request" data-request-id="([^"]+)"', page).group(1)
-        response = client.post(f"/portal/requests/{request_id}/answer", data={"csrf_token": _token(page), "answer": "accept"})
+        response = client.post(f"/portal/requests/{request_id}/answer", data={"csrf_token": csrf_token_of(page), "answer": "accept"})
         assert response.status_code == 303
         with Session(world.engine) as session:
             assert session.get(ConsentRequestRow, request_id).status == "accepted"
@@ -355,10 +334,10 @@ class TestProfessionals:
         case_id = world.demo.cases["hansen"]
         assert f'id="add-{case_id}-{lie}"' in page.text
         refused = client.post(f"/inbox/cases/{case_id}/participants",
-                              data={"csrf_token": _token(page.text), "actor_id": lie, "reason": "x", "q": "Jonas Lie"})
+                              data={"csrf_token": csrf_token_of(page.text), "actor_id": lie, "reason": "x", "q": "Jonas Lie"})
         assert refused.status_code == 303  # too short a reason: shown, nothing written
         added = client.post(f"/inbox/cases/{case_id}/participants", data={
-            "csrf_token": _token(page.text), "actor_id": lie, "reason": "Vikar mens fastlegen har ferie", "q": "Jonas Lie"})
+            "csrf_token": csrf_token_of(page.text), "actor_id": lie, "reason": "Vikar mens fastlegen har ferie", "q": "Jonas Lie"})
         assert added.status_code == 303
         with Session(world.engine) as session:
             rows = session.exec(select(CaseParticipant).where(CaseParticipant.actor_id == lie)).all()
@@ -371,11 +350,11 @@ class TestProfessionals:
         client = browser("solberg")
         page = client.get(f"/inbox/cases/{case_id}/threads/{thread}").text
         assert f'id="recall-{message_id}"' in page
-        response = client.post(f"/inbox/messages/{message_id}/recall", data={"csrf_token": _token(page)})
+        response = client.post(f"/inbox/messages/{message_id}/recall", data={"csrf_token": csrf_token_of(page)})
         assert response.status_code == 303 and response.headers["location"].endswith(f"#msg-{message_id}")
         assert 'data-recalled="true"' in client.get(f"/inbox/cases/{case_id}/threads/{thread}").text
         started = client.post(f"/inbox/cases/{case_id}/threads", data={
-            "csrf_token": _token(page), "member_ids": world.demo.actors["eide"], "topic": "conversation"})
+            "csrf_token": csrf_token_of(page), "member_ids": world.demo.actors["eide"], "topic": "conversation"})
         assert started.status_code == 303 and "/threads/" in started.headers["location"]
 
     def test_a_thread_without_published_keys_sends_to_the_keys_page(self, browser, world, clients):
@@ -395,7 +374,7 @@ class TestLanguage:
         page = client.get("/portal").text
         assert 'lang="nb"' in page and "Hvem kan se hva" in page
         assert client.post("/lang", data={"lang": "en", "next": "/portal"}).status_code == 403
-        response = client.post("/lang", data={"lang": "en", "next": "/portal", "csrf_token": _token(page)})
+        response = client.post("/lang", data={"lang": "en", "next": "/portal", "csrf_token": csrf_token_of(page)})
         assert response.status_code == 303 and response.headers["location"] == "/portal"
         assert "samband_lang=en" in response.headers["set-cookie"]
         english = client.get("/portal").text
@@ -404,7 +383,7 @@ class TestLanguage:
 
     def test_the_switch_never_sends_you_elsewhere(self, world):
         with httpx.Client(base_url=world.base_url) as client:
-            token = _token(client.get("/").text)
+            token = csrf_token_of(client.get("/").text)
             response = client.post("/lang", data={"lang": "en", "next": "https://evil.example/", "csrf_token": token})
             assert response.headers["location"] == "/"
             assert 'lang="en"' in client.get("/").text

@@ -10,6 +10,7 @@ the API refuses wrong audiences, expired tokens and the like.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Any
@@ -32,6 +33,13 @@ from messaging.signin import (  # noqa: F401  (re-exported for the tests)
     submit_credentials,
 )
 from web.settings import Settings
+
+def csrf_token_of(html: str) -> str:
+    """The CSRF token a portal page carries (in its ``<meta name="csrf-token">``)."""
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "every portal page carries the CSRF token"
+    return match.group(1)
+
 
 def portal_login(client: httpx.Client, base_url: str, username: str, password: str = "demo") -> httpx.Response:
     """Sign in through the portal as a browser would: ``/login`` → IdP form →

@@ -44,6 +44,27 @@ def world(server):
 
 
 @pytest.fixture
+def browser(world):
+    """``browser("hansen")``: an httpx client holding a portal session cookie, signed in
+    through the embedded identity provider as a person does."""
+    import httpx
+
+    from tests.support.tokens import portal_login
+
+    opened: list[httpx.Client] = []
+
+    def sign_in_portal(username: str) -> httpx.Client:
+        client = httpx.Client(base_url=world.base_url, timeout=30)
+        assert portal_login(client, world.base_url, username).status_code == 303
+        opened.append(client)
+        return client
+
+    yield sign_in_portal
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
 def clients(world):
     """``clients("solberg")``: a SambandClient signed in as a demo person, holding that
     person's private keys (from the demo key store, or new and published for those

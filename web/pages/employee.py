@@ -449,18 +449,18 @@ def exclude(request: Request, session: SessionDep, me: CurrentActor, form: FormD
 
 
 def _my_active_exclusion(request: Request, session: Session, me: Actor, exclusion_id: str):
-    exclusion = _consent(request).state(session, me.id)[1].get(exclusion_id)
-    if exclusion is None or exclusion.lifted_at is not None:
+    """The exclusion in force and whom it names, in words."""
+    e = _consent(request).state(session, me.id)[1].get(exclusion_id)
+    if e is None or e.lifted_at is not None:
         raise ExclusionNotFound(f"you have no exclusion {exclusion_id} in force")
-    return exclusion
+    return e, _exclusion_words(translator(request), e, _names(session, [e.actor_id, e.organisation_id, *e.except_ids]))
 
 
 @router.get("/exclusions/{exclusion_id}/lift")
 def lift_confirm(exclusion_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
     _require_employee(me)
     t = translator(request)
-    e = _my_active_exclusion(request, session, me, exclusion_id)
-    who = _exclusion_words(t, e, _names(session, [e.actor_id, e.organisation_id, *e.except_ids]))
+    e, who = _my_active_exclusion(request, session, me, exclusion_id)
     return _confirm(
         request, me, title=t("confirm.lift.title", who=who),
         points=[t("confirm.lift.consent", who=who), t("confirm.lift.not_back", who=who)],
@@ -472,8 +472,7 @@ def lift_confirm(exclusion_id: str, request: Request, session: SessionDep, me: C
 def lift(exclusion_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
     _require_employee(me)
     t = translator(request)
-    e = _my_active_exclusion(request, session, me, exclusion_id)
-    who = _exclusion_words(t, e, _names(session, [e.actor_id, e.organisation_id, *e.except_ids]))
+    e, who = _my_active_exclusion(request, session, me, exclusion_id)
     _consent(request).lift_exclusion(session, me, e.exclusion_id)
     return _notice(request, t("people.done.lifted", who=who))
 

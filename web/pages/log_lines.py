@@ -44,32 +44,24 @@ _STOP_KIND = {T.KEYS_DENIED: "send", T.MESSAGE_DENIED: "send", T.READ_DENIED: "r
               T.DECISION_DENIED: "decision"}  # fmt: skip
 
 
-def basis_words(t: Translator, entry, grants: dict[str, Grant]) -> str:
-    """The basis of a permitted entry, as a noun phrase ("ditt samtykke av 1. desember 2026")."""
+def basis_words(t: Translator, entry, grants: dict[str, Grant], *, prefix: str = "basis") -> str:
+    """The basis of a permitted entry in words: as a noun phrase ("ditt samtykke av
+    1. desember 2026", keys ``basis.*``) or, with ``prefix="log.because"``, as the end of a
+    sentence ("fordi du samtykket 1. desember 2026")."""
     kind = entry.basis_kind
     if kind == "consent":
         grant = grants.get(entry.basis_ref or "")
-        return t("basis.consent", date=t.date(grant.granted_at)) if grant else t("basis.consent_unknown")
+        return t(f"{prefix}.consent", date=t.date(grant.granted_at)) if grant else t(f"{prefix}.consent_unknown")
     if kind == "statutory":
         law = entry.basis_text or entry.basis_ref or ""
-        return t("basis.statutory_nav" if "/" in (entry.basis_ref or "") else "basis.statutory", law=law)
+        return t(f"{prefix}.statutory_nav" if "/" in (entry.basis_ref or "") else f"{prefix}.statutory", law=law)
     if kind == "own":
-        return t("basis.own")
+        return t(f"{prefix}.own")
     return entry.basis_text or ""
 
 
 def _because(t: Translator, entry, grants: dict[str, Grant]) -> str:
-    """The basis as the end of a sentence ("fordi du samtykket 1. desember 2026")."""
-    kind = entry.basis_kind
-    if kind == "consent":
-        grant = grants.get(entry.basis_ref or "")
-        return t("log.because.consent", date=t.date(grant.granted_at)) if grant else t("log.because.consent_unknown")
-    if kind == "statutory":
-        law = entry.basis_text or entry.basis_ref or ""
-        return t("log.because.statutory_nav" if "/" in (entry.basis_ref or "") else "log.because.statutory", law=law)
-    if kind == "own":
-        return t("log.because.own")
-    return entry.basis_text or ""
+    return basis_words(t, entry, grants, prefix="log.because")
 
 
 @dataclass
