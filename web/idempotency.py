@@ -18,7 +18,10 @@ header).  Then:
 - a repeat that arrives while the first still runs waits for its answer (at most
   ``WAIT_SECONDS``), then gets 409 ``IDEMPOTENCY_IN_PROGRESS``;
 - the same key with a different request (method, path or body) is 422
-  ``IDEMPOTENCY_KEY_REUSED`` and runs nothing.
+  ``IDEMPOTENCY_KEY_REUSED`` and runs nothing — decided once the first has its answer
+  (a different request waits like a repeat): the first's answer reaches its client
+  before the key is stored or freed, so a refused request that is corrected and sent
+  again at once must not meet the key it is about to free.
 
 Keys belong to a caller: the signed-in actor for the portal's cookie session, the
 bearer token (its SHA-256, never the token) for API clients — checked here, before the
@@ -130,9 +133,11 @@ def _claim(engine, caller: str, key: str, fp: str, purge: bool) -> Claim:
             if row is None:
                 return Claim(Claim.RUNNING)
             session.expunge(row)
-    if row.fingerprint != fp:
-        return Claim(Claim.MISMATCH, row)
-    return Claim(Claim.REPLAY if row.state == "done" else Claim.RUNNING, row)
+    if row.state != "done":
+        # Still running (or just refused and not yet freed): whether this is a repeat or
+        # a misuse is known only once the first has its answer, so wait for it.
+        return Claim(Claim.RUNNING, row)
+    return Claim(Claim.MISMATCH if row.fingerprint != fp else Claim.REPLAY, row)
 
 
 def _look(engine, caller: str, key: str) -> IdempotencyKey | None:
@@ -219,10 +224,8 @@ class IdempotencyMiddleware:
             row = await anyio.to_thread.run_sync(_look, scope["app"].state.engine, caller, key)
             if row is None:  # the first was refused or failed and freed the key: try to claim it
                 claim = await anyio.to_thread.run_sync(_claim, engine, caller, key, fp, False)
-            elif row.fingerprint != fp:
-                claim = Claim(Claim.MISMATCH, row)
             elif row.state == "done":
-                claim = Claim(Claim.REPLAY, row)
+                claim = Claim(Claim.MISMATCH if row.fingerprint != fp else Claim.REPLAY, row)
         if claim.outcome == Claim.RUNNING:
             await _answer(send, 409, "IDEMPOTENCY_IN_PROGRESS",
                           "a request with this Idempotency-Key is still being handled; wait for its answer, then look again",
