@@ -37,10 +37,11 @@ def get_write_session(request: Request) -> Iterator[Session]:
     yield from _session(request.app.state.write_engine)
 
 
-def require_explicit_read(request: Request) -> None:
+def require_explicit_read(request: Request, _signed_in: Annotated[Actor, Depends(current_actor)]) -> None:
     """For GET routes that log a disclosure: refuse, before anything is read or written,
     a cookie-authenticated request that another site may have made the browser send
-    (``web.csrf.explicit_read``)."""
+    (``web.csrf.explicit_read``).  Who is calling is settled first, so an anonymous
+    caller still hears 401."""
     if not explicit_read(request):
         raise Forbidden(
             "a message is opened only from samband's own pages: open it from the thread in samband "
