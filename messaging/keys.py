@@ -1,8 +1,9 @@
 """Key pairs for the envelope suite: X-Wing (ML-KEM-768 + X25519), X25519 and Ed25519.
 
 Pure: standard library and ``cryptography`` only; shared by the server's demo loader
-and by clients.  An X-Wing private key is its 32-byte seed (draft-connolly-cfrg-xwing-kem:
-``SHAKE256(seed, 96)`` gives the ML-KEM-768 ``d||z`` and the X25519 scalar), the format
+and by clients.  An X-Wing private key is its 32-byte seed (draft-connolly-cfrg-xwing-kem-05
+and later, not -03/-04: ``SHAKE256(seed, 96)`` gives the ML-KEM-768 ``d||z`` and the X25519
+scalar; docs/envelope.md "X-Wing"), the format
 the browser's ``@hpke/hybridkem-x-wing`` exports, so one seed opens on both sides.
 An X25519 private key is its 32 raw bytes (the classical fallback KEM, HPKE 0x0020).
 All key construction lives here because ``cryptography``'s hybrid key API is young.

@@ -17,7 +17,9 @@ token on its sign-in form.  A refused request gets 403 ``CSRF_FAILED`` and reach
 route, so nothing is written.
 
 Websockets are not covered by SameSite for same-site hosts, so ``origin_allowed`` lets
-``/ws`` refuse a cookie-authenticated handshake from a foreign ``Origin``.
+``/ws`` refuse a cookie-authenticated handshake from a foreign ``Origin``.  A GET that
+writes to the disclosure log (reading a message) checks ``explicit_read``: a link from
+another site must not make someone "read" a message.
 """
 
 from __future__ import annotations
@@ -78,6 +80,31 @@ def _matches(sent: str | None, expected: object) -> bool:
     return hmac.compare_digest(sent.encode(), expected.encode()) or hmac.compare_digest(
         _unmask(sent), expected.encode()
     )
+
+
+def explicit_read(connection: HTTPConnection) -> bool:
+    """Whether a GET that writes a disclosure to the log was asked for on purpose.
+
+    A top-level link from another site carries the session cookie (SameSite=Lax), so a
+    cookie-authenticated GET proves nothing about who asked.  Reading a message logs a
+    disclosure, so ``GET /messages/{id}/view`` takes only:
+
+    - a bearer token (a program; not ambient, a hostile page cannot attach it);
+    - Fetch Metadata ``Sec-Fetch-Site: same-origin``: a samband page asked.  ``none``
+      (an address typed or pasted, a bookmark) is refused too: a person can be talked
+      into pasting a link, and only samband's own script has any use for a sealed view;
+    - this session's CSRF token in ``X-CSRF-Token`` (samband's pages send it, for
+      browsers without Fetch Metadata).
+
+    ``same-site`` (another host under the same site) and ``cross-site`` are refused.
+    """
+    headers = connection.headers
+    if "authorization" in headers:
+        return True
+    if headers.get("sec-fetch-site") == "same-origin":
+        return True
+    session = connection.session if "session" in connection.scope else {}
+    return _matches(headers.get(HEADER), session.get(SESSION_KEY))
 
 
 def origin_allowed(connection: HTTPConnection, public_url: str) -> bool:

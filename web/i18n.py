@@ -876,6 +876,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.nav_no_addressee": (
         "Ingen i samtalen er helsepersonell. NAVs forespørsel går til fastlegen, psykologen eller annen behandler.",
         "Nobody in this conversation is health personnel. NAV's request goes to the GP, the psychologist or another clinician."),
+    # --- reading is never cross-site (issue 10) -------------------------------------------------------
+    "js.api.NOT_SAME_ORIGIN": (
+        "Meldingen kan bare åpnes fra samband. Last siden på nytt og prøv igjen.",
+        "The message can only be opened from samband. Reload the page and try again."),
 }
 
 ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -98,15 +99,43 @@ def load_or_create_signing_key(path: Path) -> ECKey:
 # --- clients, users, codes ------------------------------------------------------------
 
 
+# The authority of a loopback redirect, parsed strictly: a bracketed IPv6 literal or a
+# plain host, then an optional decimal port, and nothing else (no user info, no text
+# after the bracket).  ``urlsplit().hostname`` is too lenient: for
+# ``http://[::1].evil.example/`` it answers ``::1``.
+_LOOPBACK_AUTHORITY = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.]+))(?::(?P<port>[0-9]{1,5}))?")
+_IPV4_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+_IPV6_LOOPBACK = ipaddress.IPv6Address("::1")
+
+
 def is_loopback_redirect(uri: str) -> bool:
-    """RFC 8252 §7.3: http to a loopback IP literal, any port, any path, no fragment."""
+    """RFC 8252 §7.3: http to the loopback interface, any port, any path, no fragment.
+
+    The host must be exactly ``localhost``, an IPv4 address in 127.0.0.0/8 in dotted
+    decimal, or the bracketed IPv6 literal ``[::1]``; nothing may follow it but a port.
+    """
     try:
         parts = urlsplit(uri)
-        host = ipaddress.ip_address(parts.hostname or "")
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         return False
-    return parts.scheme == "http" and host.is_loopback and not parts.fragment and not parts.username
+    match = _LOOPBACK_AUTHORITY.fullmatch(parts.netloc)
+    if parts.scheme != "http" or parts.fragment or "#" in uri or match is None:
+        return False
+    port = match["port"]
+    if port is not None and not 1 <= int(port) <= 65535:
+        return False
+    if match["v6"] is not None:
+        try:
+            return ipaddress.IPv6Address(match["v6"]) == _IPV6_LOOPBACK
+        except ValueError:
+            return False
+    host = match["host"]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.IPv4Address(host) in _IPV4_LOOPBACK
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -60,10 +61,14 @@ def _check(sections: list[SectionInput], recipients: list[RecipientKey], content
 
 
 def _seal_from_parts(*, header: Header, sections: list[SectionInput], recipients: list[RecipientKey],
-                     signer: ed25519.Ed25519PrivateKey, content_keys: list[bytes]) -> bytes:
+                     signer: ed25519.Ed25519PrivateKey, content_keys: list[bytes],
+                     seal_wrap: Callable[[int, bytes, bytes, bytes], bytes] | None = None) -> bytes:
     """``seal`` with the content keys given: the only deterministic seam (the vector generator).
 
-    HPKE's ephemeral keys cannot be injected in ``cryptography`` 50, so wraps stay random.
+    ``seal_wrap(kem_id, public_key, info, content_key) -> enc || ct`` replaces HPKE
+    ``SealBase`` when given: HPKE's ephemeral keys cannot be injected in ``cryptography``
+    50, so the generator seals wraps with its own derandomized HPKE
+    (tests/vectors/envelope/derand.py) to make the same bytes every time.
     """
     _check(sections, recipients, content_keys)
     header_raw = header_bytes(header)
@@ -77,9 +82,10 @@ def _seal_from_parts(*, header: Header, sections: list[SectionInput], recipients
     for rk in sorted(recipients, key=lambda r: (uuid_bytes(r.recipient_id), str8(r.key_id)[1:])):
         public = crypto.public_key(rk.kem_id, rk.public_key)
         suite = KEMS[rk.kem_id].suite
+        infos = {sid: crypto.wrap_info(header.message_id, sid, rk.recipient_id, rk.key_id) for sid in rk.section_ids}
         wraps = tuple(
-            Wrap(sid, suite.encrypt(content_keys[sid], public,
-                                    info=crypto.wrap_info(header.message_id, sid, rk.recipient_id, rk.key_id)))
+            Wrap(sid, seal_wrap(rk.kem_id, rk.public_key, infos[sid], content_keys[sid]) if seal_wrap is not None
+                 else suite.encrypt(content_keys[sid], public, info=infos[sid]))
             for sid in sorted(rk.section_ids)
         )
         rec = Recipient(str(uuid.UUID(rk.recipient_id)), rk.key_id, rk.kem_id, wraps, b"")

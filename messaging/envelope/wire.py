@@ -165,6 +165,7 @@ class _Reader:
         return value
 
     def id(self) -> str:
+        """Any 16 bytes except all zero: no RFC 9562 version or variant check (docs/envelope.md)."""
         raw = self.take(16)
         if raw == _NIL:
             raise MalformedEnvelope()

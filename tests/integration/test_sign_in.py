@@ -9,6 +9,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from joserfc.jwk import ECKey
 from sqlmodel import Session
 
@@ -154,6 +155,26 @@ class TestIdpSignIn:
         url, _, _ = cli_authorization(server.base_url, redirect_uri="https://attacker.example/cb")
         response = httpx.get(url)
         assert response.status_code == 400 and "location" not in response.headers
+
+    def test_loopback_lookalike_redirect_uri_is_never_followed(self, server):
+        add_actor(server)
+        for uri in ("http://[::1].evil.example/cb", "http://127.0.0.1.evil.example/cb", "http://[::1]@evil.example/"):
+            url, _, _ = cli_authorization(server.base_url, redirect_uri=uri)
+            with httpx.Client(timeout=10) as client:
+                page = client.get(url)
+                assert page.status_code == 400 and "location" not in page.headers, uri
+                # Not even after a correct password: no form, so nothing to submit and no code.
+                with pytest.raises(SignInFailed):
+                    submit_credentials(client, url, SUBJECT, "demo")
+
+    def test_loopback_redirect_on_any_port_gets_the_code(self, server):
+        add_actor(server)
+        for uri in ("http://[::1]:49152/cb", "http://127.0.0.1:49153/cb", "http://localhost:49154/cb"):
+            with httpx.Client(timeout=10) as client:
+                url, state, _ = cli_authorization(server.base_url, redirect_uri=uri)
+                response = submit_credentials(client, url, SUBJECT, "demo")
+                assert response.headers["location"].startswith(uri + "?"), uri
+                assert code_from(response, state)
 
     def test_code_is_single_use(self, server):
         add_actor(server)

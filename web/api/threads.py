@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from directory.errors import SambandError
 from messaging import threads
 from messaging.delivery import Delivery, InvalidEnvelope
 from messaging.schemas import KeyRequest, MessageCreate, ThreadCreate, ThreadPublic
-from web.deps import CurrentActor, SessionDep, WriteSessionDep
+from web.deps import CurrentActor, SessionDep, WriteSessionDep, require_explicit_read
 from web.errors import responses
 
 router = APIRouter(tags=["messages"])
@@ -77,7 +77,8 @@ def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, se
 
 
 @router.get("/messages/{message_id}/view", summary="Your view of a message (sealed; your client opens it)",
-            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}, **responses(410)})
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}, **responses(410)},
+            dependencies=[Depends(require_explicit_read)])
 def view(message_id: str, request: Request, session: WriteSessionDep, me: CurrentActor, key_id: str | None = None) -> Response:
     _message, data, withheld = _delivery(request).view(session, me, message_id, key_id=key_id)
     headers = {"X-Withheld-Sections": ",".join(map(str, withheld)), "Cache-Control": "no-store"}

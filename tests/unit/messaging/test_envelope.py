@@ -38,11 +38,11 @@ def _b64url(value: str) -> bytes:
 
 def load_vector(path: Path) -> tuple[dict, bytes]:
     head, _, body = path.read_text().partition("\n\n")
-    meta: dict = {"payload": []}
+    meta: dict = {"payload": [], "recipient": []}
     for line in head.splitlines():
         key, _, value = line.partition(": ")
-        if key == "payload":
-            meta["payload"].append(value)
+        if key in ("payload", "recipient"):
+            meta[key].append(value)
         else:
             meta[key] = value
     return meta, base64.b64decode(body)
@@ -50,12 +50,65 @@ def load_vector(path: Path) -> tuple[dict, bytes]:
 
 VECTOR_FILES = sorted(VECTORS.glob("*.txt"))
 
+# Every rule family of docs/envelope.md and the vectors that test it; each has at least one.
+RULE_FAMILIES = {
+    "parse 1: magic": ["view_bad_magic", "envelope_bad_magic"],
+    "parse 2: truncated or trailing": ["view_truncated", "view_trailing_byte", "envelope_truncated",
+                                       "envelope_trailing_byte"],
+    "parse 3: str8": ["view_empty_category", "envelope_bad_category_character"],
+    "parse 4: nil id": ["envelope_nil_message_id"],
+    "parse 4: any other 16 bytes are an id": ["envelope_ids_any_16_bytes"],
+    "parse 5: counts out of range": ["envelope_section_count_zero", "envelope_section_count_33",
+                                     "envelope_recipient_count_zero", "envelope_recipient_count_513",
+                                     "envelope_wrap_count_zero", "envelope_wrap_count_above_section_count",
+                                     "view_item_count_zero", "view_item_count_33"],
+    "parse 6: section id is its index": ["envelope_bad_section_id"],
+    "parse 7: wraps and items ascending, naming a section": [
+        "envelope_unsorted_wraps", "envelope_duplicate_wrap", "envelope_wrap_names_missing_section",
+        "view_unsorted_items", "view_duplicate_item", "view_section_id_above_31"],
+    "parse 8: recipients ascending": ["envelope_unsorted_recipients", "envelope_duplicate_recipient"],
+    "parse 9: KEM": ["view_unknown_kem", "envelope_unknown_kem"],
+    "parse 10: lengths": ["envelope_short_ciphertext", "envelope_bad_wrap_length"],
+    "parse 11: every section wrapped": ["envelope_section_without_wrap"],
+    "parse 12: present flag": ["view_invalid_present_flag"],
+    "parse 13: created_at": ["envelope_created_at_out_of_range"],
+    "verify: signatures": ["envelope_tampered_signature", "envelope_tampered_view_signature", "view_tampered_signature",
+                           "view_wrong_sender_key"],
+    "verify: non-canonical S": ["envelope_non_canonical_signature", "envelope_non_canonical_view_signature",
+                                "view_non_canonical_signature"],
+    "open 2/5: not this key": ["view_wrong_key"],
+    "open 4: hashes": ["view_tampered_ciphertext"],
+    "open 5: HPKE": ["view_wrap_moved_between_sections"],
+    "open 5: X25519 all-zero output": ["view_x25519_low_order_first_wrap", "view_x25519_low_order_second_wrap"],
+    "open 6: key commitment": ["view_uncommitted_content_key"],
+    "open 7: AEAD tag": ["view_aead_tag_failure", "envelope_aead_tag_failure"],
+    "open 8: withheld": ["view_withheld_section", "view_all_withheld"],
+    "opens: views": ["view_xwing_success", "view_x25519_success"],
+    "opens: envelopes with listed private keys": ["envelope_success", "envelope_in_reply_to",
+                                                  "envelope_ids_any_16_bytes"],
+}
+
+
+def _open_envelope(meta: dict, env: E.Envelope, sender: bytes) -> None:
+    """Each listed recipient key opens its view; each section it reads has its payload hash."""
+    opened_sections = set()
+    for line in meta["recipient"]:
+        recipient_id, key_id, kem, identity = line.split(" ")
+        opened = E.open_view(E.view_for(env, recipient_id, key_id), identity_encryption_private=_b64url(identity),
+                             sender_public_key=sender, recipient_id=recipient_id, key_id=key_id)
+        assert int(kem, 16) == env.get_recipient(recipient_id, key_id).kem_id
+        for s in opened.sections:
+            assert hashlib.sha256(s.plaintext).hexdigest() == meta["payload"][s.section_id]
+            opened_sections.add(s.section_id)
+    assert opened_sections == set(range(len(meta["payload"])))
+
 
 def _check_vector(meta: dict, data: bytes) -> None:
     sender = _b64url(meta["sender_public_key"])
     if meta["type"] == "envelope":
         env = E.verify(data, sender)
         assert E.serialize(env) == data
+        _open_envelope(meta, env, sender)
         return
     opened = E.open_view(data, identity_encryption_private=_b64url(meta["identity"]), sender_public_key=sender)
     assert opened.recipient_id and int(meta["kem"], 16) in (E.KEM_XWING, E.KEM_X25519)
@@ -63,10 +116,37 @@ def _check_vector(meta: dict, data: bytes) -> None:
     assert got == meta["payload"]
 
 
+def _generator():
+    sys.path.insert(0, str(VECTORS))
+    import generate
+
+    return generate
+
+
 class TestVectors:
     def test_vector_directory_covers_each_outcome(self) -> None:
         outcomes = {load_vector(p)[0]["expect"] for p in VECTOR_FILES}
         assert outcomes == {"success", *EXPECT}
+
+    def test_every_rule_family_has_a_vector(self) -> None:
+        names = {p.stem for p in VECTOR_FILES}
+        for family, vectors in RULE_FAMILIES.items():
+            assert vectors and set(vectors) <= names, family
+        assert set().union(*RULE_FAMILIES.values()) == names  # and every vector is filed under a rule
+
+    def test_decryptable_envelope_vectors_list_private_keys_for_every_section(self) -> None:
+        decryptable = [p for p in VECTOR_FILES if load_vector(p)[0]["recipient"]]
+        assert len(decryptable) >= 3
+        kems = {line.split(" ")[2] for p in decryptable for line in load_vector(p)[0]["recipient"]}
+        assert kems == {"0x647a", "0x0020"}
+
+    def test_the_generator_writes_exactly_the_committed_vectors(self) -> None:
+        """Fixed seeds, derandomized HPKE: running generate.py again gives the same bytes,
+        so every committed vector is the script's output and none was edited by hand."""
+        files = _generator().render_all()
+        assert sorted(files) == [p.name for p in VECTOR_FILES]
+        for path in VECTOR_FILES:
+            assert files[path.name] == path.read_text(), path.name
 
     @pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.name for p in VECTOR_FILES])
     def test_vector_outcome_matches_expect(self, path: Path) -> None:
@@ -82,7 +162,7 @@ class TestVectors:
     @pytest.mark.parametrize(
         "path",
         [p for p in VECTOR_FILES if (load_vector(p)[0]["type"], load_vector(p)[0]["expect"]) in {
-            ("envelope", "success"), ("envelope", "header auth failure")}],
+            ("envelope", "success"), ("envelope", "header auth failure"), ("envelope", "payload failure")}],
         ids=lambda p: p.name,
     )
     def test_parse_serialize_round_trips_byte_for_byte(self, path: Path) -> None:

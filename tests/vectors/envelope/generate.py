@@ -1,14 +1,21 @@
 """Write the envelope v1 test vectors: ``python tests/vectors/envelope/generate.py``.
 
-One small function per vector.  Success vectors come from ``_seal_from_parts`` (content
-keys fixed) and ``view_for``; failure vectors take them apart and re-encode them with the
-small permissive writer below, re-signing wherever a signature can be made valid, so each
-vector has exactly one defect.  HPKE ephemeral keys cannot be injected, so running this
-again changes every wrap: the files are generated once, committed and reviewed like code.
-The tests only open and parse them, which any other implementation can do too.
+One small function per vector.  Success vectors come from ``_seal_from_parts`` and
+``view_for``; failure vectors take them apart and re-encode them with the small permissive
+writer below, re-signing wherever a signature can be made valid, so each vector has
+exactly one defect (where a rule allows that: 33 items in a view cannot all have ids
+below 32).  Every input is fixed: the keys, ids and content keys come from ``_det``, and
+each wrap's encapsulation randomness from ``_wrap_randomness`` (its KEM, key, HPKE info
+and content key), sealed by the derandomized HPKE in ``derand.py``, because the
+production HPKE cannot be given its randomness.  Running this again writes the same
+bytes; ``tests/unit/messaging/test_envelope.py`` checks that it does, so no vector can
+be edited by hand.
 
-File format (STYLE.md section 7): ``key: value`` lines, a blank line, then the standard
-base64 (76 columns) of a view (``type: view``) or an envelope (``type: envelope``).
+File format (docs/envelope.md, "Vectors"): ``key: value`` lines, a blank line, then the
+standard base64 (76 columns) of a view (``type: view``) or an envelope
+(``type: envelope``).  Envelope vectors may list ``recipient`` lines with private keys:
+each such key opens its view of the envelope, and every section it reads must hash to
+that section's ``payload`` line.
 """
 
 from __future__ import annotations
@@ -28,9 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from messaging import envelope as E  # noqa: E402
 from messaging import keys  # noqa: E402
+from messaging.envelope.crypto import wrap_info  # noqa: E402
 from messaging.envelope.types import ENVELOPE_SIGNATURE_LABEL, VIEW_SIGNATURE_LABEL  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import derand  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
+ED25519_L = 2**252 + 27742317777372353535851937790883648493  # the order of the Ed25519 base point
+# A point of order 8 on Curve25519: X25519 with any (clamped) scalar gives 32 zero bytes.
+LOW_ORDER_POINT = bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")
 
 
 def _det(label: str) -> bytes:
@@ -66,8 +80,8 @@ def _manager(sections: frozenset[int] = frozenset({0, 1})) -> E.RecipientKey:
     return E.RecipientKey(MANAGER, "manager-xwing-key", E.KEM_XWING, keys.xwing_public_bytes(XWING_SEED), sections)
 
 
-def _nav() -> E.RecipientKey:
-    return E.RecipientKey(NAV, "nav-x25519-key", E.KEM_X25519, keys.x25519_public_bytes(X25519_KEY), frozenset({0}))
+def _nav(sections: frozenset[int] = frozenset({0})) -> E.RecipientKey:
+    return E.RecipientKey(NAV, "nav-x25519-key", E.KEM_X25519, keys.x25519_public_bytes(X25519_KEY), sections)
 
 
 def _gp() -> E.RecipientKey:
@@ -75,11 +89,21 @@ def _gp() -> E.RecipientKey:
     return E.RecipientKey(GP, "gp-xwing-key", E.KEM_XWING, pk, frozenset({0, 1, 2}))
 
 
+def _wrap_randomness(kem_id: int, public_key: bytes, info: bytes, content_key: bytes) -> bytes:
+    """Fixed encapsulation randomness for one wrap: the X-Wing ``eseed`` or the X25519 ephemeral key."""
+    seed = b"samband.no envelope test vector: wrap randomness" + struct.pack(">H", kem_id) + public_key + info
+    return hashlib.shake_256(seed + content_key).digest(64 if kem_id == E.KEM_XWING else 32)
+
+
+def _seal_wrap(kem_id: int, public_key: bytes, info: bytes, content_key: bytes) -> bytes:
+    return derand.seal(kem_id, public_key, info, content_key, _wrap_randomness(kem_id, public_key, info, content_key))
+
+
 def _seal(sections=SECTIONS, recipients=None, header=HEADER, content_keys=None) -> bytes:
     recipients = recipients or [_manager(), _nav(), _gp()]
     content_keys = content_keys or CONTENT_KEYS[: len(sections)]
     return E._seal_from_parts(header=header, sections=list(sections), recipients=recipients, signer=SIGNER,
-                              content_keys=content_keys)
+                              content_keys=content_keys, seal_wrap=_seal_wrap)
 
 
 # --- a permissive writer: encodes whatever it is given, and signs it ---------------------
@@ -166,9 +190,33 @@ def _view_vector(expect: str, view: bytes, comment: str, *, kem: int = E.KEM_XWI
     return meta, view
 
 
-def _envelope_vector(expect: str, data: bytes, comment: str) -> tuple[dict, bytes]:
-    return {"expect": expect, "type": "envelope", "sender_public_key": keys.b64(SENDER_PUBLIC), "payload": [],
-            "comment": comment}, data
+# Everyone whose private key a decryptable envelope vector lists.
+IDENTITIES = {
+    "manager-xwing-key": (E.KEM_XWING, XWING_SEED),
+    "nav-x25519-key": (E.KEM_X25519, X25519_KEY),
+    "gp-xwing-key": (E.KEM_XWING, XWING_SEED_2),
+}
+
+
+def _envelope_vector(expect: str, data: bytes, comment: str, *, plaintexts: list[bytes] = ()) -> tuple[dict, bytes]:
+    """``plaintexts`` (one per section) makes the vector decryptable: every listed
+    recipient key is given with its private key, and each section's plaintext hash."""
+    meta = {"expect": expect, "type": "envelope", "sender_public_key": keys.b64(SENDER_PUBLIC),
+            "payload": [hashlib.sha256(p).hexdigest() for p in plaintexts], "recipient": [], "comment": comment}
+    if plaintexts:
+        env = E.parse(data)
+        for r in env.recipients:
+            kem, private = IDENTITIES[r.key_id]
+            meta["recipient"].append(f"{r.recipient_id} {r.key_id} 0x{kem:04x} {keys.b64(private)}")
+        assert len(plaintexts) == len(env.sections)
+    return meta, data
+
+
+def _resign(signature: bytes) -> bytes:
+    """The same Ed25519 signature with a non-canonical S (S + L): it passes a verifier
+    that skips RFC 8032's S < L check (ZIP 215, some libraries), and no other."""
+    s = int.from_bytes(signature[32:], "little") + ED25519_L
+    return signature[:32] + s.to_bytes(32, "little")
 
 
 BASE = _seal()
@@ -288,13 +336,35 @@ ENVELOPE_SMALL = _seal(sections=SECTIONS[:2], recipients=[_manager(), _nav()])
 
 def envelope_success():
     return _envelope_vector("success", BASE, "three sections; manager (X-Wing) reads 0-1, NAV (X25519) reads 0, "
-                            "GP (X-Wing) reads 0-2")
+                            "GP (X-Wing) reads 0-2; every recipient's private key is listed",
+                            plaintexts=[s.plaintext for s in SECTIONS])
 
 
 def envelope_in_reply_to():
     header = replace(HEADER, message_id=_uuid(0x1002), in_reply_to=HEADER.message_id)
     return _envelope_vector("success", _seal(header=header, sections=SECTIONS[:1], recipients=[_nav()]),
-                            "a reply with one section for one X25519 key")
+                            "a reply with one section for one X25519 key", plaintexts=[SECTIONS[0].plaintext])
+
+
+def envelope_ids_any_16_bytes():
+    header = replace(HEADER, message_id="ffffffff-ffff-ffff-ffff-ffffffffffff", case_id="00000000-0000-0000-0000-000000000001",
+                     thread_id="0123456789abcdef0123456789abcdef", sender_id="80000000-0000-0000-0000-000000000000")
+    manager = replace(_manager(frozenset({0})), recipient_id="fedcba98-7654-3210-fedc-ba9876543210")
+    sections = [E.SectionInput("functional_ability", b""), SECTIONS[1]]
+    data = _seal(header=header, sections=sections, recipients=[manager, _nav(frozenset({0, 1}))])
+    return _envelope_vector("success", data, "ids are any 16 bytes except all zero: none of these is an RFC 9562 "
+                            "UUID (version and variant bits are not checked); section 0 has an empty plaintext",
+                            plaintexts=[s.plaintext for s in sections])
+
+
+def envelope_aead_tag_failure():
+    header_raw, sections, recipients = _parts(ENVELOPE_SMALL)
+    sid, cat, ct = sections[0]
+    data = write_envelope(header_raw, [(sid, cat, ct[:-1] + bytes([ct[-1] ^ 1])), sections[1]], recipients)
+    meta, data = _envelope_vector("payload failure", data, "a dishonest sender signed a section whose Poly1305 tag "
+                                  "is wrong (last byte flipped): the envelope verifies, the commitment matches, "
+                                  "every recipient that opens section 0 fails", plaintexts=[s.plaintext for s in SECTIONS[:2]])
+    return meta, data
 
 
 def envelope_truncated():
@@ -397,16 +467,187 @@ def envelope_tampered_view_signature():
                             "over it is valid: verify must check every view signature")
 
 
+# --- counts out of range, wraps and items naming what is not there, duplicates -------------
+
+
+def _filler_sections(n: int) -> list[tuple[int, bytes, bytes]]:
+    """``n`` well-formed sections (48-byte ciphertexts: an empty plaintext's size)."""
+    return [(i, b"work_tasks", _det(f"filler commitment {i}") + _det(f"filler tag {i}")[:16]) for i in range(n)]
+
+
+def _nav_wraps(section_ids) -> list[tuple[int, bytes]]:
+    """Well-formed X25519 wraps for NAV's key (of a random content key each)."""
+    pk = keys.x25519_public_bytes(X25519_KEY)
+    return [(sid, _seal_wrap(E.KEM_X25519, pk, wrap_info(HEADER.message_id, sid, NAV, "nav-x25519-key"),
+                             _det(f"filler content key {sid}"))) for sid in section_ids]
+
+
+def envelope_section_count_zero():
+    header_raw, _, recipients = _parts(ENVELOPE_SMALL)
+    data = write_envelope(header_raw, [], recipients)
+    return _envelope_vector("header failure", data, "section_count 0 (1..32); the wraps then name sections that are "
+                            "not there, but the count is read first; signed")
+
+
+def envelope_section_count_33():
+    header_raw, _, _ = _parts(ENVELOPE_SMALL)
+    nav = (uuid.UUID(NAV).bytes, b"nav-x25519-key", E.KEM_X25519, _nav_wraps(range(32)))
+    gp_pk = keys.x25519_public_bytes(X25519_KEY)
+    last = (uuid.UUID(GP).bytes, b"gp-x25519-key", E.KEM_X25519,
+            [(32, _seal_wrap(E.KEM_X25519, gp_pk, b"filler", _det("filler content key 32")))])
+    data = write_envelope(header_raw, _filler_sections(33), [nav, last])
+    return _envelope_vector("header failure", data, "33 sections (at most 32), each wrapped for someone; signed")
+
+
+def envelope_recipient_count_zero():
+    header_raw, sections, _ = _parts(ENVELOPE_SMALL)
+    data = write_envelope(header_raw, sections, [])
+    return _envelope_vector("header failure", data, "recipient_count 0 (1..512); signed")
+
+
+def envelope_recipient_count_513():
+    header_raw, _, _ = _parts(ENVELOPE_SMALL)
+    (sid, wrap), = _nav_wraps([0])
+    recipients = [(uuid.UUID(_uuid(0xB000 + n)).bytes, b"k", E.KEM_X25519, [(sid, wrap)]) for n in range(513)]
+    data = write_envelope(header_raw, _filler_sections(1), recipients)
+    return _envelope_vector("header failure", data, "513 recipient keys (at most 512), strictly ascending; signed")
+
+
+def envelope_wrap_count_zero():
+    header_raw, sections, recipients = _parts(ENVELOPE_SMALL)
+    rid, kid, kem, _ = recipients[1]
+    data = write_envelope(header_raw, sections, [recipients[0], (rid, kid, kem, [])])
+    return _envelope_vector("header failure", data, "NAV's entry has wrap_count 0 (1..section_count); every section "
+                            "is still wrapped for the manager; signed")
+
+
+def envelope_wrap_count_above_section_count():
+    header_raw, sections, recipients = _parts(ENVELOPE_SMALL)
+    rid, kid, kem, _ = recipients[1]
+    data = write_envelope(header_raw, sections, [recipients[0], (rid, kid, kem, _nav_wraps([0, 1, 2]))])
+    return _envelope_vector("header failure", data, "NAV's entry has 3 wraps in an envelope of 2 sections; signed")
+
+
+def envelope_wrap_names_missing_section():
+    header_raw, sections, recipients = _parts(ENVELOPE_SMALL)
+    rid, kid, kem, _ = recipients[1]
+    data = write_envelope(header_raw, sections, [recipients[0], (rid, kid, kem, _nav_wraps([0, 2]))])
+    return _envelope_vector("header failure", data, "a wrap for section 2 in an envelope of sections 0 and 1; "
+                            "signed")
+
+
+def envelope_duplicate_wrap():
+    header_raw, sections, recipients = _parts(ENVELOPE_SMALL)
+    rid, kid, kem, wraps = recipients[1]
+    data = write_envelope(header_raw, sections, [recipients[0], (rid, kid, kem, [wraps[0], wraps[0]])])
+    return _envelope_vector("header failure", data, "NAV's wrap for section 0 twice (2 wraps, 2 sections, but not "
+                            "strictly ascending); signed")
+
+
+def view_item_count_zero():
+    header_raw, rid, kid, kem, _ = _view_parts(BASE, 0)
+    return _view_vector("header failure", write_view(header_raw, rid, kid, kem, []), "item_count 0 (1..32); signed")
+
+
+def view_item_count_33():
+    header_raw, rid, kid, kem, items = _view_parts(BASE, 0)
+    _, cat, ct, w, _ = items[0]
+    view = write_view(header_raw, rid, kid, kem, [(sid, cat, ct, w, 0) for sid in range(33)])
+    return _view_vector("header failure", view, "33 items (at most 32; the last then has section_id 32), all "
+                        "withheld; signed")
+
+
+def view_section_id_above_31():
+    header_raw, rid, kid, kem, items = _view_parts(BASE, 0)
+    _, cat, ct, w, p = items[1]
+    view = write_view(header_raw, rid, kid, kem, [items[0], (32, cat, ct, w, p)])
+    return _view_vector("header failure", view, "an item for section 32: a view does not know the section count, "
+                        "but no envelope has a section above 31; signed")
+
+
+def view_duplicate_item():
+    header_raw, rid, kid, kem, items = _view_parts(BASE, 0)
+    view = write_view(header_raw, rid, kid, kem, [items[0], items[0]])
+    return _view_vector("header failure", view, "the item for section 0 twice; signed")
+
+
+# --- cryptographic failures that only a full check catches ----------------------------------
+
+
+def view_aead_tag_failure():
+    header_raw, rid, kid, kem, items = _view_parts(BASE, 0)
+    sid, cat, ct, w, p = items[1]
+    view = write_view(header_raw, rid, kid, kem, [items[0], (sid, cat, ct[:-1] + bytes([ct[-1] ^ 1]), w, p)])
+    return _view_vector("payload failure", view, "a dishonest sender signed section 1 with its Poly1305 tag wrong "
+                        "(last byte flipped): hashes, wrap and key commitment all check, only the AEAD fails")
+
+
+def view_non_canonical_signature():
+    header_raw, rid, kid, kem, items = _view_parts(BASE, 0)
+    good = E.parse(BASE).recipients[0].view_signature
+    view = write_view(header_raw, rid, kid, kem, items, signature=_resign(good))
+    return _view_vector("header auth failure", view, "the valid view signature with S + L for S (non-canonical): "
+                        "RFC 8032 verification rejects S >= L")
+
+
+def envelope_non_canonical_signature():
+    data = ENVELOPE_SMALL[:-32] + _resign(ENVELOPE_SMALL[-64:])[32:]
+    return _envelope_vector("header auth failure", data, "the valid envelope signature with S + L for S "
+                            "(non-canonical): RFC 8032 verification rejects S >= L")
+
+
+def envelope_non_canonical_view_signature():
+    header_raw, sections, recipients = _parts(ENVELOPE_SMALL)
+    good = E.parse(ENVELOPE_SMALL).recipients[1].view_signature
+    data = write_envelope(header_raw, sections, recipients, view_sigs={1: _resign(good)})
+    return _envelope_vector("header auth failure", data, "NAV's view signature with S + L for S (non-canonical), "
+                            "under a valid envelope signature")
+
+
+X25519_TWO = _seal(sections=SECTIONS[:2], recipients=[_manager(), _nav(frozenset({0, 1}))])
+
+
+def _low_order_view(section_id: int) -> bytes:
+    """NAV's view of X25519_TWO with the wrap of ``section_id`` replaced by one whose
+    ``enc`` is a low-order point, sealed under the all-zero DH output; signed."""
+    header_raw, rid, kid, kem, items = _view_parts(X25519_TWO, 1)
+    assert kem == E.KEM_X25519
+    info = wrap_info(HEADER.message_id, section_id, NAV, "nav-x25519-key")
+    bad = derand.seal_x25519_all_zero(keys.x25519_public_bytes(X25519_KEY), LOW_ORDER_POINT, info,
+                                      CONTENT_KEYS[section_id])
+    return write_view(header_raw, rid, kid, kem, [(s, c, ct, bad if s == section_id else w, p)
+                                                  for s, c, ct, w, p in items])
+
+
+def view_x25519_low_order_first_wrap():
+    return _view_vector("no match", _low_order_view(0), "the first wrap's enc is a point of order 8, so X25519 "
+                        "gives all zeros and MUST be refused (RFC 9180 7.1.4); the wrap is sealed under that "
+                        "secret and opens if the check is skipped. A first wrap that does not open: no match",
+                        kem=E.KEM_X25519, identity=X25519_KEY)
+
+
+def view_x25519_low_order_second_wrap():
+    return _view_vector("payload failure", _low_order_view(1), "the second wrap's enc is a point of order 8 "
+                        "(all-zero X25519 output, MUST be refused); the first wrap opened, so the sender misbehaved",
+                        kem=E.KEM_X25519, identity=X25519_KEY)
+
+
 VECTORS = [
     view_xwing_success, view_x25519_success, view_withheld_section, view_all_withheld, view_wrong_key,
     view_tampered_ciphertext, view_tampered_signature, view_wrong_sender_key, view_truncated, view_trailing_byte,
     view_bad_magic, view_unknown_kem, view_unsorted_items, view_invalid_present_flag, view_empty_category,
     view_wrap_moved_between_sections, view_uncommitted_content_key,
-    envelope_success, envelope_in_reply_to, envelope_truncated, envelope_trailing_byte, envelope_bad_magic,
-    envelope_unknown_kem, envelope_unsorted_wraps, envelope_unsorted_recipients, envelope_duplicate_recipient,
-    envelope_bad_wrap_length, envelope_section_without_wrap, envelope_bad_section_id, envelope_short_ciphertext,
-    envelope_nil_message_id, envelope_created_at_out_of_range, envelope_bad_category_character,
-    envelope_tampered_signature, envelope_tampered_view_signature,
+    view_item_count_zero, view_item_count_33, view_section_id_above_31, view_duplicate_item, view_aead_tag_failure,
+    view_non_canonical_signature, view_x25519_low_order_first_wrap, view_x25519_low_order_second_wrap,
+    envelope_success, envelope_in_reply_to, envelope_ids_any_16_bytes, envelope_truncated, envelope_trailing_byte,
+    envelope_bad_magic, envelope_unknown_kem, envelope_unsorted_wraps, envelope_unsorted_recipients,
+    envelope_duplicate_recipient, envelope_bad_wrap_length, envelope_section_without_wrap, envelope_bad_section_id,
+    envelope_short_ciphertext, envelope_nil_message_id, envelope_created_at_out_of_range,
+    envelope_bad_category_character, envelope_tampered_signature, envelope_tampered_view_signature,
+    envelope_section_count_zero, envelope_section_count_33, envelope_recipient_count_zero,
+    envelope_recipient_count_513, envelope_wrap_count_zero, envelope_wrap_count_above_section_count,
+    envelope_wrap_names_missing_section, envelope_duplicate_wrap, envelope_aead_tag_failure,
+    envelope_non_canonical_signature, envelope_non_canonical_view_signature,
 ]
 
 
@@ -415,22 +656,28 @@ def render(meta: dict, data: bytes) -> str:
     for key in ("expect", "type", "kem", "identity", "sender_public_key"):
         if key in meta:
             lines.append(f"{key}: {meta[key]}")
+    lines += [f"recipient: {r}" for r in meta.get("recipient", [])]
     lines += [f"payload: {p}" for p in meta["payload"]]
     lines.append(f"comment: {meta['comment']}")
     return "\n".join(lines) + "\n\n" + base64.encodebytes(data).decode()
 
 
-def main() -> None:
+def render_all() -> dict[str, str]:
+    """Every vector file's name and text."""
     # The permissive writer must reproduce the module's own bytes, or the failure
     # vectors would test the writer instead of the parser.
     assert write_envelope(*_parts(BASE)) == BASE
     assert write_view(*_view_parts(BASE, 0)) == MANAGER_VIEW
+    return {f"{vector.__name__}.txt": render(*vector()) for vector in VECTORS}
+
+
+def main() -> None:
+    files = render_all()
     for old in HERE.glob("*.txt"):
         old.unlink()
-    for vector in VECTORS:
-        meta, data = vector()
-        (HERE / f"{vector.__name__}.txt").write_text(render(meta, data))
-    print(f"wrote {len(VECTORS)} vectors to {HERE}")
+    for name, text in files.items():
+        (HERE / name).write_text(text)
+    print(f"wrote {len(files)} vectors to {HERE}")
 
 
 if __name__ == "__main__":

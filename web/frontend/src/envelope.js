@@ -245,6 +245,7 @@ class Reader {
   }
 
   id() {
+    // Any 16 bytes except all zero: no RFC 9562 version or variant check (docs/envelope.md).
     const raw = this.take(16);
     if (equal(raw, NIL)) throw new MalformedEnvelope();
     return uuidText(raw);

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { fromB64 } from "../src/bytes.js";
+import { parseVector } from "./check.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const VECTORS = path.join(ROOT, "tests", "vectors", "envelope");
@@ -20,15 +20,5 @@ export function loadVectors() {
 }
 
 export function loadVector(file) {
-  const text = fs.readFileSync(file, "utf8");
-  const at = text.indexOf("\n\n");
-  const meta = { payload: [] };
-  for (const line of text.slice(0, at).split("\n")) {
-    const sep = line.indexOf(": ");
-    const key = sep < 0 ? line : line.slice(0, sep);
-    const value = sep < 0 ? "" : line.slice(sep + 2);
-    if (key === "payload") meta.payload.push(value);
-    else meta[key] = value;
-  }
-  return { meta, data: fromB64(text.slice(at + 2)) };
+  return parseVector(fs.readFileSync(file, "utf8"));
 }
