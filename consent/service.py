@@ -3,6 +3,10 @@ disclosure passes through, ``authorize_disclosure``.
 
 Writes commit once per use case; ``authorize_disclosure`` leaves committing to its
 caller so the disclosure and its log entry commit together or not at all.
+
+Every use case holds the employee it is about before it decides anything
+(``held_instant``: his lock, then the clock) and stamps what it writes with that
+instant, so a withdrawal and every decision are ordered by one clock under one lock.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from consent.errors import (
 )
 from consent.models import ConsentEvent, ConsentRequestRow, NavRequestRow, NavSummonsRow
 from consent.policy import decide, excluded_by, possible_statutory
+from consent.serial import hold_subject
 from consent.schemas import (
     ConsentRequestCreate,
     ExclusionCreate,
@@ -70,6 +75,14 @@ class EventKind:
     REVOKED = "revoked"
     EXCLUDED = "excluded"
     EXCLUSION_LIFTED = "exclusion_lifted"
+
+
+def held_instant(session: Session, subject_id: str, now: datetime | None = None) -> datetime:
+    """Hold ``subject_id`` for the rest of the transaction (``consent.serial``) and
+    return the instant to stamp with: ``now`` if the caller gives one (tests, synthetic
+    data), else the clock read under the lock.  The lock is taken either way."""
+    held = hold_subject(session, subject_id)
+    return now or held
 
 
 def _dump(data: dict) -> str:
@@ -194,7 +207,7 @@ class ConsentService:
             ActorNotFound / OrganisationNotFound: a party does not exist.
         """
         self._require_subject(subject)
-        now = now or utcnow()
+        now = held_instant(session, subject.id, now)
         valid_from = data.valid_from or now
         if data.valid_to <= now:
             raise InvalidConsent("valid_to is in the past; a consent must end in the future")
@@ -244,7 +257,7 @@ class ConsentService:
             GrantNotFound: no such grant of this subject.
         """
         self._require_subject(subject)
-        now = now or utcnow()
+        now = held_instant(session, subject.id, now)
         grants, _ = self.state(session, subject.id)
         grant = grants.get(grant_id)
         if grant is None:
@@ -275,7 +288,7 @@ class ConsentService:
             ActorNotFound / OrganisationNotFound: a person or organisation the subject cannot see.
         """
         self._require_subject(subject)
-        now = now or utcnow()
+        now = held_instant(session, subject.id, now)
         if data.actor_id == subject.id:
             raise InvalidConsent("you cannot exclude yourself")
         if data.actor_id is not None:
@@ -315,7 +328,7 @@ class ConsentService:
 
     def lift_exclusion(self, session: Session, subject: Actor, exclusion_id: str, *, now: datetime | None = None) -> Exclusion:
         self._require_subject(subject)
-        now = now or utcnow()
+        now = held_instant(session, subject.id, now)
         exclusion = self.state(session, subject.id)[1].get(exclusion_id)
         if exclusion is None:
             raise ExclusionNotFound(f"you have no exclusion with id {exclusion_id}")
@@ -342,7 +355,7 @@ class ConsentService:
         return subject
 
     def request_consent(self, session: Session, requester: Actor, data: ConsentRequestCreate, *, now: datetime | None = None) -> ConsentRequestRow:
-        now = now or utcnow()
+        now = held_instant(session, data.subject_id, now)
         subject = self.require_visible_subject(session, requester, data.subject_id)
         if requester.id == subject.id:
             raise InvalidConsent("you cannot ask yourself for consent; give it directly")
@@ -388,7 +401,7 @@ class ConsentService:
 
     def answer_request(self, session: Session, subject: Actor, request_id: str, accept: bool, *, now: datetime | None = None) -> ConsentRequestRow:
         self._require_subject(subject)
-        now = now or utcnow()
+        now = held_instant(session, subject.id, now)
         row = session.get(ConsentRequestRow, request_id)
         if row is None or row.subject_id != subject.id:
             raise ConsentRequestNotFound(f"you have no consent request with id {request_id}")
@@ -414,9 +427,9 @@ class ConsentService:
 
     def create_nav_request(self, session: Session, requester: Actor, data: NavRequestCreate, *, now: datetime | None = None) -> NavRequestRow:
         """NAV asks a GP or specialist for information (folketrygdloven § 21-4)."""
-        now = now or utcnow()
         if Role(requester.role) not in NAV_ROLES:
             raise NotTheSubject("only NAV can send a request under folketrygdloven § 21-4", code="NOT_NAV")
+        now = held_instant(session, data.subject_id, now)
         subject = self.require_visible_subject(session, requester, data.subject_id)
         addressee = directory_store.get_actor(session=session, actor_id=data.addressee_id)
         if addressee is None or Role(addressee.role) not in HEALTH_PERSONNEL:
@@ -702,7 +715,7 @@ class ConsentService:
         single deny means nothing is released, so only the denials are logged and the
         permits come back with no log entry.
         """
-        at = at or utcnow()
+        at = held_instant(session, subject_id, at)  # a caller that holds him already passes its instant
         decisions = self.decide_many(session, subject_id=subject_id, sender=sender, flows=flows, case_id=case_id, at=at,
                                      pending=pending)
         self.on_decisions(decisions)

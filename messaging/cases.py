@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from consent import audit
 from consent.audit import AuditTag
 from consent.schemas import ExclusionCreate
-from consent.service import ConsentService
+from consent.service import ConsentService, held_instant
 from consent.types import Exclusion
 from directory import service as directory
 from directory import store as directory_store
@@ -109,6 +109,13 @@ def cases_for(session: Session, viewer: Actor) -> list[Case]:
     return list(session.exec(select(Case).where(Case.id.in_(ids)).order_by(col(Case.start_date).desc())).all())
 
 
+def _hold_employee_of(session: Session, case_id: str, now: datetime | None) -> datetime:
+    """Hold the case's employee (``consent.service.held_instant``) before a change to who
+    takes part in his case is decided; the instant to stamp it with."""
+    case = session.get(Case, case_id)
+    return held_instant(session, case.employee_id, now) if case is not None else now or utcnow()
+
+
 def relation_role(session: Session, actor_id: str, employee_id: str, *, at: datetime) -> CaseRole | None:
     roles = directory.case_roles(session, actor_id, employee_id, at=at)
     return next((r for r in ROLE_PRIORITY if r in roles), None)
@@ -130,7 +137,7 @@ def add_participant(
             excluded person's attempt is logged for the employee).
         Conflict: already taking part.
     """
-    now = now or utcnow()
+    now = _hold_employee_of(session, case_id, now)
     case = require_case(session, by, case_id)
     reason = reason.strip()
     if len(reason) < 3:
@@ -175,7 +182,7 @@ def remove_participant(session: Session, by: Actor, case_id: str, actor_id: str,
     """The employee takes someone out of their case.  They lose the case, its threads and
     its messages at once; anyone in the case may add them again by relation (to keep
     them out for good, the employee excludes them: ``exclude``)."""
-    now = now or utcnow()
+    now = _hold_employee_of(session, case_id, now)
     case = require_case(session, by, case_id)
     if by.id != case.employee_id:
         raise NotAParticipant("only the employee can take someone out of their case")
@@ -242,7 +249,7 @@ def exclude(
     Returns:
         The exclusion, and the participations it ended.
     """
-    now = now or utcnow()
+    now = held_instant(session, employee.id, now)
     exclusion = consent.exclude(session, employee, data, now=now, commit=False)
     ended = []
     own = select(Case.id).where(Case.employee_id == employee.id)

@@ -7,6 +7,10 @@
    missing basis rejects the whole message, with the list of what is missing.
 3. Reading and pushing: a recipient is served only their own wraps, and only for
    sections whose basis still holds at that moment; each read is logged.
+
+Each of these holds the case's employee first (``consent.serial.hold_subject``: his
+lock, then the clock) and stamps everything it writes with that one instant, so a
+decision and his withdrawal are ordered by the same clock under the same lock.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from consent import audit
 from consent.audit import AuditTag
 from consent.errors import ConsentRequired, InvalidNavAct
 from consent.schemas import NavRequestAct, NavSummonsAct
+from consent.serial import hold_subject
 from consent.service import ConsentService, Flow
 from consent.types import Category, Deny, DenyReason, Permit, Purpose
 from directory import store as directory_store
@@ -89,6 +94,7 @@ class Delivery:
         meeting 2 or 3; decided as if that summons stood (its id is "proposed" in the
         log: the summons itself is made only with the message)."""
         purposes = purposes or {}
+        now = _hold_case(session, case_id)
         threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
         members = [m for m in directory_store.actors_by_ids(session=session, ids=threads.member_ids(session, thread_id))
@@ -97,11 +103,11 @@ class Delivery:
         pending = []
         if nav_summons is not None:
             row = self.consent.prepare_summons_act(session, me, case.employee_id, case.id, members, nav_summons,
-                                                   message_id="proposed", now=utcnow())
+                                                   message_id="proposed", now=now)
             row.id = "proposed"
             pending.append(self.consent.summons_of(row))
         decided = self.consent.authorize_many(
-            session, actor=me, subject_id=case.employee_id, sender=me, flows=flows, case_id=case.id,
+            session, actor=me, subject_id=case.employee_id, sender=me, flows=flows, case_id=case.id, at=now,
             granted=AuditTag.KEYS_GRANTED, denied=AuditTag.KEYS_DENIED, pending=pending,
         )
         offers = {m.id: Offer(m.id, m.name, m.role) for m in members}
@@ -110,7 +116,7 @@ class Delivery:
             if isinstance(decision, Permit):
                 offer.allowed.append({"category": flow.category.value, "basis": decision.basis.text})
             else:
-                denied = self._problem(case, me, flow, decision, utcnow())
+                denied = self._problem(case, me, flow, decision, now)
                 offer.denied.append({k: denied[k] for k in ("category", "reason", "message", "statutory_possible")
                                      if k in denied})
         for offer in offers.values():
@@ -140,7 +146,7 @@ class Delivery:
             ConsentRequired: some (recipient, category) has no basis; ``details`` lists them.
             Conflict: the message id is already taken.
         """
-        now = now or utcnow()
+        now = _hold_case(session, case_id, now)  # before anything is decided; the skew check uses it too
         thread = threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
         env = self._checked_envelope(session, me, case, thread.id, data, now)
@@ -309,6 +315,7 @@ class Delivery:
             MessageNotFound: no such message for ``me``.  MessageRecalled: recalled.
             ConsentRequired: the basis for every section is gone.
         """
+        now = _hold_message(session, message_id)
         message = self._require_message(session, me, message_id)
         wraps = _my_wraps(session, message.id, me.id, key_id)
         if not wraps:
@@ -319,7 +326,7 @@ class Delivery:
         if me.id != message.sender_id:  # the author reading their own copy discloses nothing
             decided = self.consent.authorize_many(
                 session, actor=me, subject_id=case.employee_id, sender=sender, case_id=case.id,
-                flows=[Flow(me, Category(w.category), Purpose(w.purpose)) for w in wraps],
+                flows=[Flow(me, Category(w.category), Purpose(w.purpose)) for w in wraps], at=now,
                 granted=granted, denied=denied,
             )
             withhold = [w.section_id for w, (d, _) in zip(wraps, decided) if isinstance(d, Deny)]
@@ -327,7 +334,7 @@ class Delivery:
             session.commit()  # the denials stay in the log
             raise ConsentRequired("the employee's consent for what this message holds for you no longer stands")
         data = envelope.view_for(envelope.parse(message.envelope), me.id, wraps[0].key_id, withhold=set(withhold))
-        self._mark(session, me, message, delivered=True)
+        self._mark(session, me, message, now, delivered=True)
         session.commit()
         self._flush_notifications(session)
         return message, data, withhold
@@ -344,11 +351,13 @@ class Delivery:
             raise MessageRecalled(f"the sender recalled this message on {message.recalled_at.date().isoformat()}")
         return message
 
-    def _mark(self, session: Session, me: Actor, message: Message, *, delivered: bool = False, read: bool = False) -> None:
+    def _mark(self, session: Session, me: Actor, message: Message, now: datetime, *, delivered: bool = False,
+              read: bool = False) -> None:
+        """Receipts, stamped ``now``: the instant the caller's hold on the employee gave."""
         receipt = session.get(Receipt, (message.id, me.id))
         if receipt is None:
             return
-        now, changed = utcnow(), []
+        changed = []
         if delivered and receipt.delivered_at is None:
             receipt.delivered_at = now
             changed.append("delivered")
@@ -358,17 +367,18 @@ class Delivery:
             changed.append("read")
         for what in changed:
             session.add(InboxEvent(actor_id=message.sender_id, kind="receipt", message_id=message.id,
-                                   case_id=message.case_id, thread_id=message.thread_id,
+                                   case_id=message.case_id, thread_id=message.thread_id, created_at=now,
                                    data=json.dumps({"recipient_id": me.id, "receipt": what, "at": now.isoformat()})))
         if changed:
             session.add(receipt)
             session.info.setdefault("notify", set()).add(message.sender_id)
 
     def mark_read(self, session: Session, me: Actor, message_id: str) -> Receipt:
+        now = _hold_message(session, message_id)
         message = self._require_message(session, me, message_id)
         if session.get(Receipt, (message.id, me.id)) is None:
             raise MessageNotFound(f"message {message_id} was not sent to you")
-        self._mark(session, me, message, read=True)
+        self._mark(session, me, message, now, read=True)
         session.commit()
         self._flush_notifications(session)
         return session.get(Receipt, (message.id, me.id))
@@ -380,7 +390,7 @@ class Delivery:
 
     def recall(self, session: Session, me: Actor, message_id: str, *, now: datetime | None = None) -> Message:
         """The sender withdraws a message sent to the wrong person or about the wrong patient."""
-        now = now or utcnow()
+        now = _hold_message(session, message_id, now)
         message = session.get(Message, message_id)
         if message is None or message.sender_id != me.id or not threads.takes_part(session, me, message.thread_id):
             # A sender who has left the case (removed, excluded) hears the made-up id's answer.
@@ -394,7 +404,7 @@ class Delivery:
         recipients = [r.actor_id for r in session.exec(select(Receipt).where(Receipt.message_id == message.id)).all()]
         for rid in recipients:
             session.add(InboxEvent(actor_id=rid, kind="recall", message_id=message.id, case_id=message.case_id,
-                                   thread_id=message.thread_id, data=json.dumps({"sender_id": me.id})))
+                                   thread_id=message.thread_id, created_at=now, data=json.dumps({"sender_id": me.id})))
         audit.append(session, tag=AuditTag.MESSAGE_RECALLED, subject_id=case.employee_id, actor_id=me.id,
                      outcome="record", at=now, sender_id=me.id, case_id=case.id, basis_ref=message.id)
         session.commit()
@@ -447,6 +457,23 @@ class Delivery:
             session.rollback()
             return None
         return {**base, "kind": message.kind, "view": _b64(data), "withheld": withheld}
+
+
+def _hold_case(session: Session, case_id: str, now: datetime | None = None) -> datetime:
+    """Hold the case's employee (his lock, then the clock: ``consent.serial``); the
+    instant to stamp with: ``now`` when the caller gives one (tests, synthetic data),
+    else the one read under the lock.  A missing case holds nobody; the caller's
+    visibility check then answers "not found"."""
+    case = session.get(Case, case_id)
+    held = hold_subject(session, case.employee_id) if case is not None else utcnow()
+    return now or held
+
+
+def _hold_message(session: Session, message_id: str, now: datetime | None = None) -> datetime:
+    """``_hold_case`` for the case a message belongs to."""
+    message = session.get(Message, message_id)
+    held = _hold_case(session, message.case_id) if message is not None else utcnow()
+    return now or held
 
 
 def _raw(b64: str) -> bytes:
