@@ -58,9 +58,9 @@ ACCESS_TOKEN_ALGORITHMS = ["ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256
 ACCESS_TOKEN_TYPES = {"", "jwt", "at+jwt", "application/at+jwt"}
 CLOCK_LEEWAY = 30  # seconds
 JWKS_MIN_REFRESH_INTERVAL = 10.0  # seconds; unknown key ids cannot make us hammer the issuer
-SHARED_KEY = "shared_computer"  # in the cookie between /login and the callback
+SHARED_KEY = sessions.SHARED_KEY
 LOGOUT_STATE_KEY = "logout_state"  # in the cookie between /logout and /signed-out
-FORGET_KEYS_KEY = "forget_keys"  # in the cookie after a shared computer's sign-out
+FORGET_KEYS_KEY = sessions.FORGET_KEYS_KEY
 SCOPE = "openid profile"
 
 
@@ -260,9 +260,12 @@ def build_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["sign-in"])
 
     @router.get("/login", include_in_schema=False)
-    async def login(request: Request, shared: str = "") -> RedirectResponse:
+    async def login(request: Request, shared: str = "", choice: str = "") -> RedirectResponse:
         # "Dette er en delt datamaskin": remembered on the session record at the callback.
-        request.session[SHARED_KEY] = shared in ("1", "true", "on", "yes")
+        # The landing page's form says so either way (choice=1); other ways in (a link,
+        # a page that needs sign-in) keep this browser's last choice.
+        if choice or shared:
+            request.session[SHARED_KEY] = shared in ("1", "true", "on", "yes")
         try:
             return await client.authorize_redirect(request, redirect_uri)
         except (httpx.HTTPError, ValueError, KeyError, RuntimeError) as exc:
@@ -300,9 +303,10 @@ def build_router(settings: Settings) -> APIRouter:
             lambda: sessions.create(engine, settings.sessions, actor_id=actor.id, shared_computer=shared,
                                     id_token=token.get("id_token"))
         )
-        # A fresh cookie naming the new record: nothing from before survives.
+        # A fresh cookie naming the new record: nothing from before survives but the
+        # browser's "shared computer" choice.
         request.session.clear()
-        request.session.update({sessions.SID_KEY: sid, sessions.ACTOR_KEY: actor.id})
+        request.session.update({sessions.SID_KEY: sid, sessions.ACTOR_KEY: actor.id, SHARED_KEY: shared})
         log.info("auth:session:created actor_id=%s shared_computer=%s", actor.id, shared)
         return RedirectResponse("/", status_code=303)
 
@@ -320,6 +324,7 @@ def build_router(settings: Settings) -> APIRouter:
         request.session.clear()
         if live is None:
             return RedirectResponse("/", status_code=303)
+        request.session[SHARED_KEY] = live.shared_computer
         if live.shared_computer:
             # The signed-out page deletes this person's keys from the browser again, in
             # case the sign-out form's own clean-up did not run (see keystore.js).

@@ -693,6 +693,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.api.other": ("Tjeneren avviste forespørselen (kode {code}).", "{message}"),
     # --- sessions (issue 10) ------------------------------------------------------------------
     "session.signed_out": ("Du er logget ut.", "You are signed out."),
+    "session.ended": ("Du er logget ut: innloggingen ble avsluttet eller var for gammel. Logg inn igjen.",
+                      "You are signed out: your sign-in was ended or had run out. Sign in again."),
     "session.shared": ("Dette er en delt datamaskin", "This is a shared computer"),
     "session.shared_hint": (
         "Kryss av hvis andre også bruker denne maskinen, for eksempel på et legekontor eller et NAV-kontor. "

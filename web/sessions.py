@@ -19,6 +19,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Engine, Text, update
@@ -34,7 +35,9 @@ log = logging.getLogger("samband.sessions")
 SID_KEY = "sid"  # in the cookie: the session's random id
 ACTOR_KEY = "actor_id"  # in the cookie, as downstream reads it; trusted only via the record
 SCOPE_KEY = "samband.session"  # in the ASGI scope: the checked record (``LiveSession``)
-ENDED_KEY = "samband.session_ended"  # in the ASGI scope: why a named session no longer holds
+ENDED_KEY = "samband.session_ended"  # in the ASGI scope: the named session that no longer holds
+SHARED_KEY = "shared_computer"  # in the cookie: this browser's last "shared computer" choice
+FORGET_KEYS_KEY = "forget_keys"  # in the cookie: whose keys the next page deletes from the browser
 
 
 class WebSession(SQLModel, table=True):
@@ -51,6 +54,16 @@ class WebSession(SQLModel, table=True):
     shared_computer: bool = False
     # The issuer's ID token, sent back as id_token_hint at RP-initiated logout.
     id_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A session record that no longer holds, and why: "unknown", "revoked", "expired"
+    (absolute timeout) or "idle"."""
+
+    reason: str
+    actor_id: str | None = None
+    shared_computer: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,25 +101,25 @@ def create(engine: Engine, config: SessionConfig, *, actor_id: str, shared_compu
     return sid
 
 
-def check(engine: Engine, config: SessionConfig, sid: str) -> LiveSession | str:
-    """The live session ``sid`` names, or why it is not one ("unknown", "revoked",
-    "expired", "idle").  Writes ``last_seen_at`` when it is older than the touch
-    interval."""
+def check(engine: Engine, config: SessionConfig, sid: str) -> LiveSession | EndedSession:
+    """The live session ``sid`` names, or why it is not one.  Writes ``last_seen_at``
+    when it is older than the touch interval."""
     id_hash = hash_id(sid)
     now = utcnow()
     with Session(engine) as session:
         row = session.get(WebSession, id_hash)
         if row is None:
-            return "unknown"
+            return EndedSession("unknown")
         live = LiveSession(row.id_hash, row.actor_id, row.shared_computer, row.id_token)
         last_seen, expires_at, revoked_at = row.last_seen_at, row.expires_at, row.revoked_at
+    ended = partial(EndedSession, actor_id=live.actor_id, shared_computer=live.shared_computer)
     if revoked_at is not None:
-        return "revoked"
+        return ended("revoked")
     if now >= expires_at:
-        return "expired"
+        return ended("expired")
     idle = timedelta(seconds=config.idle_timeout_seconds)
     if now - last_seen >= idle:
-        return "idle"
+        return ended("idle")
     touch = min(timedelta(seconds=config.touch_interval_seconds), idle / 10)
     if now - last_seen >= touch:
         table = WebSession.__table__
@@ -178,10 +191,15 @@ class SessionRecordMiddleware:
                         cookie[ACTOR_KEY] = result.actor_id
                         scope[SCOPE_KEY] = result
                     else:
-                        log.info("auth:session:ended reason=%s", result)
+                        log.info("auth:session:ended reason=%s", result.reason)
                         scope[ENDED_KEY] = result
                         cookie.pop(SID_KEY, None)
                         cookie.pop(ACTOR_KEY, None)
+                        if result.shared_computer and result.actor_id:
+                            # Timed out or ended elsewhere on a shared computer: the next
+                            # page deletes the keys this browser still holds.
+                            cookie[FORGET_KEYS_KEY] = result.actor_id
+                            cookie[SHARED_KEY] = True
                 elif ACTOR_KEY in cookie:
                     # A cookie from before sessions had records, or a forged one.
                     cookie.pop(ACTOR_KEY, None)

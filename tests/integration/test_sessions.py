@@ -71,10 +71,15 @@ def _move_back(engine, client: httpx.Client, **stamps: timedelta) -> None:
         session.commit()
 
 
-def _signed_out(client: httpx.Client) -> None:
-    """The page sends the visitor to sign in; the API answers 401."""
+def _signed_out(client: httpx.Client, *, ended: bool = True) -> None:
+    """A page sends the visitor to sign in: a cookie naming a session that has ended, to
+    the sign-in page, which says why; the browser that signed out itself, to /login.
+    The API answers 401."""
     page = client.get("/keys", follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert page.status_code == 303 and page.headers["location"] == ("/" if ended else "/login")
+    if ended:
+        landing = client.get("/")
+        assert landing.status_code == 200 and 'id="login-form"' in landing.text and "Du er logget ut" in landing.text
     api = client.get("/me")
     assert api.status_code == 401 and api.json()["code"] == "UNAUTHENTICATED"
     assert client.get("/me/key-lock").status_code == 401
@@ -114,10 +119,8 @@ class TestSessionRecords:
         thief = _copy(client, world.base_url)
         assert thief.get("/me").json()["id"] == world.demo.actors["hansen"]  # the copy works while signed in
         assert _sign_out(client).status_code == 303
-        _signed_out(client)
+        _signed_out(client, ended=False)
         _signed_out(thief)
-        page = thief.get("/", follow_redirects=False)
-        assert page.status_code == 200 and "Logg inn" in page.text
         with Session(world.engine) as session:
             assert session.get(WebSession, id_hash).revoked_at is not None
         client.close()
@@ -131,7 +134,7 @@ class TestSessionRecords:
         assert phone.post("/logout/everywhere", follow_redirects=False).status_code == 403  # CSRF-checked
         assert desk.get("/me").status_code == 200
         assert _sign_out(phone, everywhere=True).status_code == 303
-        _signed_out(phone)
+        _signed_out(phone, ended=False)
         _signed_out(desk)
         assert other.get("/me").status_code == 200  # someone else's session is untouched
         with Session(world.engine) as session:
@@ -187,8 +190,24 @@ class TestSessionRecords:
         assert "data-shared-computer" not in own.get("/keys").text
         landing = httpx.get(f"{world.base_url}/")
         assert 'name="shared"' in landing.text and "delt datamaskin" in landing.text
+        assert 'value="1" checked' not in landing.text
+        # The choice is remembered in that browser: its next sign-in form has it ticked,
+        # and when its session ends, the next page deletes the keys it holds.
+        _sign_out(shared)
+        again = shared.get("/").text
+        assert 'value="1" checked' in again and f'data-forget-keys="{world.demo.actors["solberg"]}"' in again
+        assert "data-forget-keys" not in shared.get("/").text  # once
+        _move_back(world.engine, own, last_seen_at=timedelta(hours=1))
+        assert "data-forget-keys" not in own.get("/").text  # not on one's own computer
         shared.close()
         own.close()
+
+    def test_a_shared_computers_session_that_times_out_leaves_its_keys_to_be_deleted(self, world):
+        shared = _client(world.base_url, "solberg", shared=True)
+        _move_back(world.engine, shared, last_seen_at=timedelta(minutes=31))
+        assert shared.get("/keys", follow_redirects=False).headers["location"] == "/"
+        assert f'data-forget-keys="{world.demo.actors["solberg"]}"' in shared.get("/").text
+        shared.close()
 
     def test_the_key_lock_answers_only_a_live_session_of_its_person(self, world):
         one, two = _client(world.base_url, "solberg"), _client(world.base_url, "solberg")

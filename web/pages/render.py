@@ -29,7 +29,7 @@ from directory.errors import SambandError
 from web import csrf
 from web.i18n import Translator, language_of
 from web.security import portal_headers
-from web.sessions import live_session
+from web.sessions import ENDED_KEY, SHARED_KEY, live_session
 
 FLASH_KEY = "flash"
 
@@ -41,6 +41,8 @@ def _context(request: Request) -> dict[str, Any]:
     return {
         # This browser's sign-in is on a shared computer: its keys go at sign-out.
         "shared_computer": bool(live and live.shared_computer),
+        # The sign-in form ticks "shared computer" if this browser said so last time.
+        "shared_choice": bool(request.session.get(SHARED_KEY)) if has_session else False,
         # After a shared computer's sign-out: whose keys the page deletes (again).
         "forget_keys": request.session.pop("forget_keys", None) if has_session and live is None else None,
         "t": t,
@@ -127,6 +129,12 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except SambandError as exc:
                 if exc.code in ("UNAUTHENTICATED",):
+                    if request.scope.get(ENDED_KEY) is not None and exc.status == 401:
+                        # The session this cookie named has ended (signed out, elsewhere
+                        # too, or timed out): say so on the sign-in page, whose script
+                        # also deletes a shared computer's keys (see web.sessions).
+                        flash(request, translator(request)("session.ended"), "error")
+                        return redirect("/")
                     return redirect("/login")
                 if exc.status == 404:
                     return error_page(request, 404)
