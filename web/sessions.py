@@ -32,6 +32,7 @@ from web.settings import SessionConfig
 
 log = logging.getLogger("samband.sessions")
 
+KEEP_ENDED = timedelta(days=7)
 SID_KEY = "sid"  # in the cookie: the session's random id
 ACTOR_KEY = "actor_id"  # in the cookie, as downstream reads it; trusted only via the record
 SCOPE_KEY = "samband.session"  # in the ASGI scope: the checked record (``LiveSession``)
@@ -91,7 +92,11 @@ def create(engine: Engine, config: SessionConfig, *, actor_id: str, shared_compu
     """A new session for ``actor_id``; returns its id (for the cookie only)."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
+    table = WebSession.__table__
     with Session(_write_engine(engine)) as session:
+        # Records dead for a week go (every session is dead after its absolute expiry,
+        # revoked or not); kept that long for the record of who was signed in when.
+        session.execute(table.delete().where(table.c.expires_at < now - KEEP_ENDED))
         session.add(WebSession(
             id_hash=hash_id(sid), actor_id=actor_id, created_at=now, last_seen_at=now,
             expires_at=now + timedelta(seconds=config.absolute_timeout_seconds),
@@ -104,7 +109,12 @@ def create(engine: Engine, config: SessionConfig, *, actor_id: str, shared_compu
 def check(engine: Engine, config: SessionConfig, sid: str) -> LiveSession | EndedSession:
     """The live session ``sid`` names, or why it is not one.  Writes ``last_seen_at``
     when it is older than the touch interval."""
-    id_hash = hash_id(sid)
+    return check_hash(engine, config, hash_id(sid), touch=True)
+
+
+def check_hash(engine: Engine, config: SessionConfig, id_hash: str, *, touch: bool) -> LiveSession | EndedSession:
+    """``check`` by the stored hash; ``touch=False`` for an open websocket, which
+    must not keep an idle session alive on its own."""
     now = utcnow()
     with Session(engine) as session:
         row = session.get(WebSession, id_hash)
@@ -120,13 +130,13 @@ def check(engine: Engine, config: SessionConfig, sid: str) -> LiveSession | Ende
     idle = timedelta(seconds=config.idle_timeout_seconds)
     if now - last_seen >= idle:
         return ended("idle")
-    touch = min(timedelta(seconds=config.touch_interval_seconds), idle / 10)
-    if now - last_seen >= touch:
+    interval = min(timedelta(seconds=config.touch_interval_seconds), idle / 10)
+    if touch and now - last_seen >= interval:
         table = WebSession.__table__
         with Session(_write_engine(engine)) as session:
             session.execute(
                 update(table)
-                .where(table.c.id_hash == id_hash, table.c.last_seen_at < now - touch, table.c.revoked_at.is_(None))
+                .where(table.c.id_hash == id_hash, table.c.last_seen_at < now - interval, table.c.revoked_at.is_(None))
                 .values(last_seen_at=now)
             )
             session.commit()
@@ -151,18 +161,6 @@ def revoke_all(engine: Engine, actor_id: str) -> int:
             update(table)
             .where(table.c.actor_id == actor_id, table.c.revoked_at.is_(None), table.c.expires_at > now)
             .values(revoked_at=now)
-        )
-        session.commit()
-        return result.rowcount or 0
-
-
-def sweep(engine: Engine, *, older_than: timedelta = timedelta(days=7)) -> int:
-    """Delete records that ended (expired or revoked) more than ``older_than`` ago."""
-    table = WebSession.__table__
-    cutoff = utcnow() - older_than
-    with Session(_write_engine(engine)) as session:
-        result = session.execute(
-            table.delete().where((table.c.expires_at < cutoff) | (table.c.revoked_at < cutoff))
         )
         session.commit()
         return result.rowcount or 0

@@ -10,6 +10,7 @@ back in the database, so no test waits for a clock.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -18,10 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import websockets
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from directory.columns import utcnow
+from tests.support.aio import run
 from tests.support.server import running_server
 from tests.support.tokens import code_from, csrf_token_of, parse_login_page, portal_login, submit_credentials
 from web.sessions import WebSession
@@ -142,6 +145,25 @@ class TestSessionRecords:
         assert len(mine) == 2 and all(r.revoked_at is not None for r in mine)
         for c in (desk, phone, other):
             c.close()
+
+    def test_an_open_websocket_is_closed_when_its_session_ends(self, world):
+        client = _client(world.base_url, "hansen")
+        cookie = f"samband_session={client.cookies['samband_session']}"
+        url = world.base_url.replace("http://", "ws://") + "/ws"
+
+        async def listen() -> int:
+            async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": world.base_url}) as ws:
+                await ws.send(json.dumps({"type": "resume", "cursor": 0}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] == "ready"
+                assert (await asyncio.to_thread(_sign_out, client)).status_code == 303
+                try:
+                    while True:  # pings (every second in tests) until the server closes it
+                        await asyncio.wait_for(ws.recv(), 60)
+                except websockets.ConnectionClosed as closed:
+                    return closed.rcvd.code
+
+        assert run(listen()) == 4401
+        client.close()
 
     def test_idle_timeout_ends_a_quiet_session_and_activity_keeps_one_alive(self, world):
         quiet, busy = _client(world.base_url, "hansen"), _client(world.base_url, "hansen")
