@@ -125,6 +125,7 @@ def test_on_a_shared_computer_sign_out_leaves_no_private_key_in_the_browser(brow
 
     lie.sign_out()
     page.wait_for_selector("body:not([data-forget-keys])")
+    assert page.locator("#login-shared").is_checked()  # this browser said so last time
     lie.shot("signed-out")
     dump = page.evaluate(DUMP_INDEXEDDB)
     text = json.dumps(dump)
@@ -150,14 +151,21 @@ def test_on_a_shared_computer_sign_out_leaves_no_private_key_in_the_browser(brow
 
 
 def test_on_ones_own_computer_sign_out_keeps_the_keys_sealed_and_locked(browsers, world):
-    lie = browsers("lie", phone=True)
+    lie = browsers("lie", phone=True, sign_in=False)  # on his phone, in English
+    lie.context.add_cookies([{"name": "samband_lang", "value": "en", "url": world.base_url}])
+    lie.sign_in("lie")
     actor_id = world.demo.actors["lie"]
     seeds = _make_keys(lie)
     page = lie.page
     assert page.locator("[data-testid=keys-shared]").count() == 0
+    assert page.locator("#logout-everywhere").inner_text() == "Sign out on all devices"
+    assert lie.axe() == []
+    lie.shot("keys")
     _assert_sealed_at_rest(page.evaluate(DUMP_INDEXEDDB), actor_id, seeds)
 
     lie.sign_out()
+    assert "You are signed out" in page.inner_text("[data-testid=flash]")
+    assert page.locator("#login-shared").is_checked() is False
     lie.shot("signed-out")
     # Still there, still sealed, and without a live sign-in they do not open.
     _assert_sealed_at_rest(page.evaluate(DUMP_INDEXEDDB), actor_id, seeds)
