@@ -16,6 +16,7 @@ there from the record and removes it when the record no longer holds.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from functools import partial
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Engine, Text, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Field, Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -166,6 +168,17 @@ def revoke_all(engine: Engine, actor_id: str) -> int:
         return result.rowcount or 0
 
 
+async def _unavailable(scope: Scope, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1013})  # try again later
+        return
+    body = json.dumps({"code": "UNAVAILABLE", "message": "the database is briefly unavailable; nothing was "
+                       "saved, try again in a moment"}).encode()
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def live_session(scope: Scope) -> LiveSession | None:
     return scope.get(SCOPE_KEY)
 
@@ -184,7 +197,13 @@ class SessionRecordMiddleware:
                 sid = cookie.get(SID_KEY)
                 if isinstance(sid, str) and sid:
                     state = scope["app"].state
-                    result = await run_in_threadpool(check, state.engine, state.settings.sessions, sid)
+                    try:
+                        result = await run_in_threadpool(check, state.engine, state.settings.sessions, sid)
+                    except (OperationalError, InterfaceError) as exc:
+                        # The database is away: nobody's sign-in can be checked.
+                        log.warning("cannot check the session (%s)", type(exc).__name__)
+                        await _unavailable(scope, send)
+                        return
                     if isinstance(result, LiveSession):
                         cookie[ACTOR_KEY] = result.actor_id
                         scope[SCOPE_KEY] = result

@@ -88,8 +88,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     async def session_ended() -> bool:
         if live is None:
             return False
-        result = await asyncio.to_thread(sessions.check_hash, app.state.engine, app.state.settings.sessions,
-                                         live.id_hash, touch=False)
+        try:
+            result = await asyncio.to_thread(sessions.check_hash, app.state.engine, app.state.settings.sessions,
+                                             live.id_hash, touch=False)
+        except DBAPIError:
+            return False  # the database is away: the pull below waits for it
         return not isinstance(result, sessions.LiveSession)
 
     subscription = app.state.hub.subscribe(me.id)
