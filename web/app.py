@@ -21,6 +21,7 @@ from web.csrf import CSRFMiddleware
 from web.idempotency import IdempotencyMiddleware
 from web.nul_guard import NulGuardMiddleware
 from web.security import BaselineHeadersMiddleware
+from web.sessions import SessionRecordMiddleware
 from web.database import make_engine, writer
 from web.observability import api as operations
 from web.observability.metrics import Metrics
@@ -76,19 +77,23 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics(node_id=settings.node_id, version=app.version)
     app.state.readiness = Readiness()  # knows the migration head /ready compares the database with
     errors.install(app)
-    # Outermost last: headers on everything; the session, then CSRF (which reads it);
+    # Outermost last: headers on everything; the session cookie, then the record it
+    # names (web.sessions), then CSRF (which reads the session);
     # innermost, text with NUL is refused before any route (see web.nul_guard), and
     # inside that a POST with an idempotency key runs once (see web.idempotency).
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(CSRFMiddleware)
+    # The cookie names a server-side session record: checked before anything reads it.
+    app.add_middleware(SessionRecordMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret.get_secret_value(),
         session_cookie="samband_session",
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),  # Secure; always HttpOnly
-        max_age=auth.SESSION_MAX_AGE,
+        # The record decides when a sign-in ends; the cookie only outlives it.
+        max_age=settings.sessions.absolute_timeout_seconds,
     )
     app.add_middleware(BaselineHeadersMiddleware)
     app.add_middleware(CompressionMiddleware)  # gzip; see web.compression for what is not

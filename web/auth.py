@@ -2,8 +2,12 @@
 
 Two ways in, both ending in a directory ``Actor``:
 
-- Browsers: ``/login`` → the issuer's sign-in page → ``/auth/callback``, which puts
-  the actor's id in the (signed) session cookie.  ``/logout`` forgets it.
+- Browsers: ``/login`` → the issuer's sign-in page → ``/auth/callback``, which opens a
+  server-side session record (``web.sessions``) and names it in the session cookie.
+  ``POST /logout`` revokes the record and, when the issuer's discovery document has an
+  ``end_session_endpoint``, sends the browser there (OpenID Connect RP-Initiated Logout
+  1.0) so the issuer forgets the sign-in too; ``POST /logout/everywhere`` revokes every
+  session of the person.
 - Programs: ``Authorization: Bearer <JWT access token>`` from the issuer.  The token's
   signature is checked against the issuer's JWKS, found by discovery over HTTP (also
   when the issuer is the embedded IdP in this very process), and cached on
@@ -16,15 +20,20 @@ Everything is configured by the issuer URL alone (``settings.issuer``).
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from joserfc import jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -36,7 +45,7 @@ from starlette.requests import HTTPConnection, Request
 from directory import store as directory_store
 from directory.errors import SambandError
 from directory.models import Actor
-from web import errors
+from web import errors, sessions
 from web.settings import Settings
 
 log = logging.getLogger("samband.auth")
@@ -49,7 +58,9 @@ ACCESS_TOKEN_ALGORITHMS = ["ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256
 ACCESS_TOKEN_TYPES = {"", "jwt", "at+jwt", "application/at+jwt"}
 CLOCK_LEEWAY = 30  # seconds
 JWKS_MIN_REFRESH_INTERVAL = 10.0  # seconds; unknown key ids cannot make us hammer the issuer
-SESSION_MAX_AGE = 12 * 3600  # a browser sign-in lasts a working day
+SHARED_KEY = sessions.SHARED_KEY
+LOGOUT_STATE_KEY = "logout_state"  # in the cookie between /logout and /signed-out
+FORGET_KEYS_KEY = sessions.FORGET_KEYS_KEY
 SCOPE = "openid profile"
 
 
@@ -187,18 +198,25 @@ async def current_actor(request: HTTPConnection) -> Actor:
         if actor is None:
             raise _unauthenticated("no samband user for this sign-in")
         return actor
-    session = request.session if "session" in request.scope else {}
-    actor_id = session.get("actor_id")
-    if not actor_id:
+    live = sessions.live_session(request.scope)
+    if live is None:
+        if request.scope.get(sessions.ENDED_KEY):
+            raise _unauthenticated("your sign-in has ended (signed out or timed out); sign in again at /login")
         raise _unauthenticated("sign in first: open /login, or send 'Authorization: Bearer <access token>'")
-    if time.time() - session.get("signed_in_at", 0) > SESSION_MAX_AGE:
-        session.clear()
-        raise _unauthenticated("your sign-in has expired; sign in again at /login")
-    actor = await run_in_threadpool(_actor_by_id, engine, actor_id)
+    actor = await run_in_threadpool(_actor_by_id, engine, live.actor_id)
     if actor is None:
-        session.clear()
+        request.session.clear()
         raise _unauthenticated("no samband user for this sign-in; sign in again at /login")
     return actor
+
+
+def key_lock_secret(settings: Settings, actor_id: str) -> str:
+    """The server's half of the lock on ``actor_id``'s keys in a browser, unpadded
+    base64url: HMAC-SHA256 under the session secret (rotating that secret locks every
+    browser's stored keys for good; people then restore them from their backup)."""
+    mac = hmac.new(settings.session_secret.get_secret_value().encode(), b"samband browser key lock v1\x00"
+                   + actor_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 # --- routes ---------------------------------------------------------------------------
@@ -237,10 +255,17 @@ def build_router(settings: Settings) -> APIRouter:
     client = oauth.create_client("samband")
     # Exactly the registered redirect URI: built from settings, never from the Host header.
     redirect_uri = f"{settings.public_url.rstrip('/')}/auth/callback"
+
+    post_logout_redirect_uri = f"{settings.public_url.rstrip('/')}/signed-out"
     router = APIRouter(tags=["sign-in"])
 
     @router.get("/login", include_in_schema=False)
-    async def login(request: Request) -> RedirectResponse:
+    async def login(request: Request, shared: str = "", choice: str = "") -> RedirectResponse:
+        # "Dette er en delt datamaskin": remembered on the session record at the callback.
+        # The landing page's form says so either way (choice=1); other ways in (a link,
+        # a page that needs sign-in) keep this browser's last choice.
+        if choice or shared:
+            request.session[SHARED_KEY] = shared in ("1", "true", "on", "yes")
         try:
             return await client.authorize_redirect(request, redirect_uri)
         except (httpx.HTTPError, ValueError, KeyError, RuntimeError) as exc:
@@ -269,24 +294,91 @@ def build_router(settings: Settings) -> APIRouter:
         if userinfo.get("iss") != settings.issuer or not userinfo.get("sub"):
             raise SambandError("the identity provider's answer was incomplete; start again at /login",
                                code="SIGN_IN_FAILED", status=400)
-        actor = await run_in_threadpool(_actor_by_subject, request.app.state.engine, userinfo["sub"])
+        engine = request.app.state.engine
+        actor = await run_in_threadpool(_actor_by_subject, engine, userinfo["sub"])
         if actor is None:
             raise _unauthenticated("no samband user for this sign-in")
-        # A fresh session for the signed-in actor: nothing from before survives.
+        shared = bool(request.session.get(SHARED_KEY))
+        sid = await run_in_threadpool(
+            lambda: sessions.create(engine, settings.sessions, actor_id=actor.id, shared_computer=shared,
+                                    id_token=token.get("id_token"))
+        )
+        # A fresh cookie naming the new record: nothing from before survives but the
+        # browser's "shared computer" choice.
         request.session.clear()
-        request.session.update(actor_id=actor.id, signed_in_at=int(time.time()))
-        log.info("auth:session:created actor_id=%s", actor.id)
+        request.session.update({sessions.SID_KEY: sid, sessions.ACTOR_KEY: actor.id, SHARED_KEY: shared})
+        log.info("auth:session:created actor_id=%s shared_computer=%s", actor.id, shared)
         return RedirectResponse("/", status_code=303)
+
+    async def end_session(request: Request, *, everywhere: bool) -> RedirectResponse:
+        """Revoke this session (or all of the person's), then sign out at the issuer."""
+        live = sessions.live_session(request.scope)
+        engine = request.app.state.engine
+        if live is not None:
+            if everywhere:
+                count = await run_in_threadpool(sessions.revoke_all, engine, live.actor_id)
+                log.info("auth:session:revoked-all actor_id=%s count=%d", live.actor_id, count)
+            else:
+                await run_in_threadpool(sessions.revoke, engine, live.id_hash)
+                log.info("auth:session:revoked actor_id=%s", live.actor_id)
+        request.session.clear()
+        if live is None:
+            return RedirectResponse("/", status_code=303)
+        request.session[SHARED_KEY] = live.shared_computer
+        if live.shared_computer:
+            # The signed-out page deletes this person's keys from the browser again, in
+            # case the sign-out form's own clean-up did not run (see keystore.js).
+            request.session[FORGET_KEYS_KEY] = live.actor_id
+        end_session_endpoint = None
+        try:
+            metadata = await client.load_server_metadata()
+            end_session_endpoint = metadata.get("end_session_endpoint")
+        except (httpx.HTTPError, ValueError, KeyError, RuntimeError) as exc:
+            # The session here has ended; the issuer's may live on.  Say so in the log.
+            log.warning("cannot reach the issuer to sign out there: %s", type(exc).__name__)
+        if not end_session_endpoint:
+            return RedirectResponse("/signed-out", status_code=303)
+        state = secrets.token_urlsafe(24)
+        request.session[LOGOUT_STATE_KEY] = state
+        query = {"client_id": settings.oidc.client_id, "post_logout_redirect_uri": post_logout_redirect_uri,
+                 "state": state}
+        if live.id_token:
+            query["id_token_hint"] = live.id_token
+        separator = "&" if "?" in end_session_endpoint else "?"
+        return RedirectResponse(f"{end_session_endpoint}{separator}{urlencode(query)}", status_code=303)
 
     @router.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> RedirectResponse:
         # CSRF-checked by web.csrf like every cookie-authenticated POST; GET /logout
         # (web.pages) shows a button that posts here.
-        request.session.clear()
+        return await end_session(request, everywhere=False)
+
+    @router.post("/logout/everywhere", include_in_schema=False)
+    async def logout_everywhere(request: Request) -> RedirectResponse:
+        """"Logg ut på alle enheter": every session of the person ends (CSRF-checked)."""
+        return await end_session(request, everywhere=True)
+
+    @router.get("/signed-out", include_in_schema=False)
+    async def signed_out(request: Request, state: str = "") -> RedirectResponse:
+        """Where the issuer sends the browser back after signing out there."""
+        expected = request.session.pop(LOGOUT_STATE_KEY, None)
+        if state and not (isinstance(expected, str) and secrets.compare_digest(state, expected)):
+            log.warning("auth:signed-out: state does not match the sign-out this browser started")
+        from web.pages.render import flash, translator  # pages import this module
+
+        flash(request, translator(request)("session.signed_out"))
         return RedirectResponse("/", status_code=303)
 
     @router.get("/me", summary="Who am I signed in as", responses=errors.responses(401))
     async def me(actor: Actor = Depends(current_actor)) -> dict[str, str]:
         return {"id": actor.id, "name": actor.name, "role": actor.role}
+
+    @router.get("/me/key-lock", summary="The server's half of the lock on this person's keys in a browser",
+                responses=errors.responses(401))
+    async def key_lock(actor: Actor = Depends(current_actor)) -> JSONResponse:
+        """32 bytes the browser needs, besides its own non-extractable key, to open the
+        private keys it keeps (web/static/js/keystore.js): without a live sign-in the
+        stored keys stay locked.  Alone they open nothing; the server never sees keys."""
+        return JSONResponse({"key": key_lock_secret(settings, actor.id)}, headers={"Cache-Control": "no-store"})
 
     return router

@@ -691,6 +691,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.api.INVALID_CONSENT": ("Samtykket kan ikke gis slik. Sjekk hvem, hva og hvor lenge, og prøv igjen.",
                                "The consent cannot be given like that. Check who, what and how long, and try again."),
     "js.api.other": ("Tjeneren avviste forespørselen (kode {code}).", "{message}"),
+    # --- sessions (issue 10) ------------------------------------------------------------------
+    "session.signed_out": ("Du er logget ut.", "You are signed out."),
+    "session.ended": ("Du er logget ut: innloggingen ble avsluttet eller var for gammel. Logg inn igjen.",
+                      "You are signed out: your sign-in was ended or had run out. Sign in again."),
+    "session.shared": ("Dette er en delt datamaskin", "This is a shared computer"),
+    "session.shared_hint": (
+        "Kryss av hvis andre også bruker denne maskinen, for eksempel på et legekontor eller et NAV-kontor. "
+        "Da slettes nøklene dine fra denne nettleseren når du logger ut, og neste gang henter du dem med "
+        "passordfrasen din.",
+        "Tick this if others use this computer too, for example at a GP's office or a NAV office. Your keys "
+        "are then deleted from this browser when you sign out, and next time you fetch them with your "
+        "passphrase.",
+    ),
+    "session.shared_on": (
+        "Du er logget inn på en delt datamaskin. Nøklene dine slettes fra denne nettleseren når du logger ut.",
+        "You are signed in on a shared computer. Your keys are deleted from this browser when you sign out.",
+    ),
+    "session.everywhere.title": ("Logg ut på alle enheter", "Sign out on all devices"),
+    "session.everywhere.lead": (
+        "Avslutter alle innlogginger du har i samband, også på andre maskiner og telefoner. Bruk dette hvis du "
+        "har glemt å logge ut et sted.",
+        "Ends every sign-in you have in samband, on other computers and phones too. Use this if you forgot to "
+        "sign out somewhere.",
+    ),
+    "session.everywhere.submit": ("Logg ut på alle enheter", "Sign out on all devices"),
     # --- roles -------------------------------------------------------------------------------------
     "role.employee": ("sykmeldt", "employee"),
     "role.nearest_manager": ("nærmeste leder", "nearest manager"),

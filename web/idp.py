@@ -17,6 +17,14 @@ the sign-in form (CSRF-protected, throttled) and the discovery documents.
   jti, scope, client_id), signed ES256 with a key kept at
   ``{data_dir}/idp-signing-key.pem`` and published at ``/idp/jwks``.
 - Authorization codes live in the database (``web.idp_models``), hashed, single use.
+- A sign-in session of its own, like a real IdP: after a successful sign-in the
+  browser holds a signed ``samband_idp`` cookie (path ``/idp``), and ``/authorize``
+  signs that person straight in again until it ends (12 hours, ``prompt=login``
+  asks anyway).  ``/idp/end_session`` (OpenID Connect RP-Initiated Logout 1.0, in the
+  discovery document) ends it: with a valid ``id_token_hint`` at once, otherwise after
+  the person confirms; it sends the browser to ``post_logout_redirect_uri`` only when
+  that is registered for the client (exact match) and a hint or ``client_id`` names the
+  client.  Ended sessions are remembered in memory (the embedded IdP is one process).
 
 Never log passwords, codes or tokens: only client ids and actor ids.
 """
@@ -32,6 +40,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.common.security import is_secure_transport
 from authlib.oauth2.rfc6749 import OAuth2Error
@@ -39,12 +48,14 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
 from web.idp_server import (
     SCOPES,
     SIGNING_ALG,
     HttpRequestData,
+    IdpUser,
     LocalAuthorizationServer,
     find_user,
     load_or_create_signing_key,
@@ -58,6 +69,8 @@ log = logging.getLogger("samband.idp")
 MAX_FAILURES = 10
 FAILURE_WINDOW = 300.0
 CSRF_SESSION_KEY = "idp_csrf"
+SESSION_COOKIE = "samband_idp"
+SESSION_SECONDS = 12 * 3600
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # The login page may not be framed (click-jacking) and runs no script at all.
 PAGE_HEADERS = {
@@ -105,7 +118,55 @@ class SignInLimiter:
             self._failures.pop(key, None)
 
 
+# --- the IdP's own sign-in session ----------------------------------------------------
+
+
+@dataclass
+class IdpSessions:
+    """The embedded IdP's sign-in sessions: a signed cookie naming the subject and a
+    random session id; ended ids are kept (in memory) until the cookie would expire."""
+
+    serializer: URLSafeTimedSerializer
+    secure: bool
+    _ended: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def read(self, request: Request) -> dict[str, Any] | None:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return None
+        try:
+            data = self.serializer.loads(raw, max_age=SESSION_SECONDS)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("sid"), str) or not isinstance(data.get("sub"), str):
+            return None
+        with self._lock:
+            if data["sid"] in self._ended:
+                return None
+        return data
+
+    def start(self, response: Response, subject: str) -> None:
+        value = self.serializer.dumps({"sid": secrets.token_urlsafe(16), "sub": subject})
+        response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, path="/idp", httponly=True,
+                            samesite="lax", secure=self.secure)
+
+    def end(self, request: Request, response: Response) -> None:
+        data = self.read(request)
+        if data is not None:
+            now = time.monotonic()
+            with self._lock:
+                for sid in [k for k, until in self._ended.items() if until <= now]:
+                    del self._ended[sid]
+                self._ended[data["sid"]] = now + SESSION_SECONDS
+        response.delete_cookie(SESSION_COOKIE, path="/idp", httponly=True, samesite="lax", secure=self.secure)
+
+
 # --- routes ---------------------------------------------------------------------------
+
+
+def public_url_is_https(settings: Settings) -> bool:
+    return settings.public_url.startswith("https://")
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -126,6 +187,10 @@ def build_router(settings: Settings) -> APIRouter:
     key = load_or_create_signing_key(settings.data_dir / "idp-signing-key.pem")
     server = LocalAuthorizationServer(settings, key)
     limiter = SignInLimiter()
+    idp_sessions = IdpSessions(
+        URLSafeTimedSerializer(settings.session_secret.get_secret_value(), salt="samband-idp-session"),
+        secure=public_url_is_https(settings),
+    )
     router = APIRouter(tags=["identity provider"], include_in_schema=False)
     public_url = settings.public_url.rstrip("/")
 
@@ -182,6 +247,7 @@ def build_router(settings: Settings) -> APIRouter:
             "token_endpoint": f"{issuer}/token",
             "userinfo_endpoint": f"{issuer}/userinfo",
             "jwks_uri": f"{issuer}/jwks",
+            "end_session_endpoint": f"{issuer}/end_session",
             "scopes_supported": list(SCOPES),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -200,13 +266,24 @@ def build_router(settings: Settings) -> APIRouter:
         public = server.key.as_dict(private=False, use="sig", alg=SIGNING_ALG)
         return JSONResponse({"keys": [public]}, headers={"Cache-Control": "public, max-age=300"})
 
+    async def remembered_user(request: Request) -> IdpUser | None:
+        data = idp_sessions.read(request)
+        if data is None:
+            return None
+        return await run_in_threadpool(find_user, request.app.state.engine, data["sub"])
+
     @router.get("/authorize")
     async def authorize_form(request: Request) -> Response:
         http = await read(request, with_form=False)
+        user = await remembered_user(request)
         try:
-            grant = await run_in_threadpool(server.get_consent_grant, http)
+            grant = await run_in_threadpool(server.get_consent_grant, http, user)
         except OAuth2Error as error:
             return refuse(request, error, http)
+        if user is not None and grant.prompt != "login":
+            # Signed in here already: straight back to the client, as a real IdP does.
+            log.info("idp:sign-in:remembered client_id=%s actor_id=%s", grant.request.client.client_id, user.actor_id)
+            return await run_in_threadpool(server.create_authorization_response, grant.request, user, grant)
         return login_page(request, grant)
 
     @router.post("/authorize")
@@ -241,7 +318,61 @@ def build_router(settings: Settings) -> APIRouter:
             return login_page(request, grant, status=401, error="Wrong username or password.", username=username)
         limiter.reset(key)
         log.info("idp:sign-in:success client_id=%s actor_id=%s", grant.request.client.client_id, user.actor_id)
-        return await run_in_threadpool(server.create_authorization_response, grant.request, user, grant)
+        response = await run_in_threadpool(server.create_authorization_response, grant.request, user, grant)
+        idp_sessions.start(response, user.subject)
+        return response
+
+    def logout_page(request: Request, *, done: bool, status: int = 200, error: str = "") -> HTMLResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        context = {"done": done, "error": error, "action": f"{request.url.path}{query}",
+                   "csrf_token": csrf_token(request)}
+        return templates.TemplateResponse(request, "idp/logout.html", context, status_code=status, headers=PAGE_HEADERS)
+
+    @router.api_route("/end_session", methods=["GET", "POST"])
+    async def end_session(request: Request) -> Response:
+        """OpenID Connect RP-Initiated Logout 1.0: end this IdP's sign-in session."""
+        params = request.query_params
+        hint = params.get("id_token_hint") or ""
+        claims = server.verify_id_token_hint(hint) if hint else None
+        if hint and claims is None:
+            return logout_page(request, done=False, status=400, error="The sign-out link carries an ID token "
+                               "this identity provider did not issue. Go back to the application and sign out again.")
+        audience = claims.get("aud") if claims else None
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
+        client_id = params.get("client_id") or (audiences[0] if audiences else "")
+        if claims is not None and client_id not in audiences:
+            return logout_page(request, done=False, status=400,
+                               error="The sign-out link names another application than its ID token.")
+        client = server.query_client(client_id) if client_id else None
+        redirect_to = params.get("post_logout_redirect_uri") or ""
+        if redirect_to and (client is None or not client.check_post_logout_redirect_uri(redirect_to)):
+            # Never sent anywhere unregistered (an open redirect otherwise).
+            return logout_page(request, done=False, status=400,
+                               error="The sign-out link asks to go back to an address this identity provider "
+                               "does not know for that application.")
+        current = idp_sessions.read(request)
+        confirmed = False
+        if request.method == "POST":
+            form = await request.form()
+            expected = request.session.get(CSRF_SESSION_KEY) or ""
+            sent = str(form.get("csrf_token") or "")
+            confirmed = bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+        # Silently only for the person the hint names (or when nobody is signed in here);
+        # otherwise a link from anywhere could sign people out: ask first.
+        silent = claims is not None and (current is None or current["sub"] == claims.get("sub"))
+        if not (silent or confirmed):
+            return logout_page(request, done=False)
+        if redirect_to:
+            query = {"state": params["state"]} if params.get("state") else {}
+            separator = "&" if "?" in redirect_to else "?"
+            response: Response = Response(status_code=303, headers={
+                "Location": f"{redirect_to}{separator}{urlencode(query)}" if query else redirect_to,
+                "Cache-Control": "no-store"})
+        else:
+            response = logout_page(request, done=True)
+        idp_sessions.end(request, response)
+        log.info("idp:sign-out client_id=%s", client_id or "-")
+        return response
 
     @router.post("/token")
     async def token(request: Request) -> Response:

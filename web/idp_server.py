@@ -145,6 +145,8 @@ class IdpClient(ClientMixin):
     client_secret: str | None = None  # None: a public client
     redirect_uris: tuple[str, ...] = ()
     loopback_redirects: bool = False
+    # Where RP-initiated logout may send the browser back to: exact matches only.
+    post_logout_redirect_uris: tuple[str, ...] = ()
 
     @property
     def is_public(self) -> bool:
@@ -165,6 +167,9 @@ class IdpClient(ClientMixin):
         if redirect_uri in self.redirect_uris:
             return True
         return self.loopback_redirects and is_loopback_redirect(redirect_uri)
+
+    def check_post_logout_redirect_uri(self, uri: str) -> bool:
+        return uri in self.post_logout_redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.client_secret is None:
@@ -411,6 +416,7 @@ class LocalAuthorizationServer(AuthorizationServer):
                 name="the samband portal",
                 client_secret=settings.oidc.client_secret.get_secret_value(),
                 redirect_uris=(f"{public_url}/auth/callback",),
+                post_logout_redirect_uris=(f"{public_url}/signed-out",),
             ),
             CLI_CLIENT_ID: IdpClient(
                 client_id=CLI_CLIENT_ID, name="the samband command line", loopback_redirects=True
@@ -459,6 +465,21 @@ class LocalAuthorizationServer(AuthorizationServer):
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         pass
+
+    def verify_id_token_hint(self, token: str) -> dict[str, Any] | None:
+        """Claims of an ID token this IdP issued, expired or not (OpenID Connect
+        RP-Initiated Logout 1.0 §2: a hint may have expired), or None."""
+        try:
+            decoded = jwt.decode(token, self.key, algorithms=[SIGNING_ALG])
+            if decoded.header.get("typ") == "at+jwt":  # an access token is not an ID token
+                return None
+            claims = decoded.claims
+            timeless = {k: v for k, v in claims.items() if k not in ("exp", "nbf", "iat")}
+            jwt.JWTClaimsRegistry(iss={"essential": True, "value": self.issuer}, sub={"essential": True},
+                                  aud={"essential": True}).validate(timeless)
+        except (JoseError, ValueError):
+            return None
+        return claims
 
     def verify_access_token(self, token: str) -> dict[str, Any] | None:
         """Claims of one of this IdP's own unexpired access tokens (for /userinfo)."""

@@ -14,6 +14,8 @@ they show personal data.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -30,6 +32,18 @@ PORTAL_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cache-Control": "no-store",
 }
+
+def portal_headers(settings) -> dict[str, str]:
+    """``PORTAL_HEADERS``, with an external issuer's origin allowed as a form target:
+    signing out is a form post answered by a redirect to the issuer's
+    ``end_session_endpoint``, and ``form-action`` governs such redirects too."""
+    if settings.embedded_idp:
+        return PORTAL_HEADERS
+    parts = urlsplit(settings.issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+    return {**PORTAL_HEADERS, "Content-Security-Policy": policy}
+
 
 _EVERYWHERE = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
 

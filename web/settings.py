@@ -27,6 +27,19 @@ class OidcConfig(BaseModel):
     audience: str = "samband-api"
 
 
+class SessionConfig(BaseModel):
+    """How long a browser sign-in lasts (``SAMBAND_SESSIONS__*``; see
+    docs/decisions/0012-sessions.md)."""
+
+    # Signed out after this long without a request.
+    idle_timeout_seconds: int = Field(default=30 * 60, ge=1)
+    # Signed out this long after signing in, however busy.
+    absolute_timeout_seconds: int = Field(default=12 * 3600, ge=1)
+    # "Last seen" is written at most this often per session (never more than a tenth of
+    # the idle timeout apart), so a busy page does not write on every request.
+    touch_interval_seconds: int = Field(default=60, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMBAND_", env_nested_delimiter="__")
 
@@ -47,6 +60,7 @@ class Settings(BaseSettings):
     # it on the pod network; the ingress does not route it).
     metrics_token: SecretStr | None = None
     oidc: OidcConfig = OidcConfig()
+    sessions: SessionConfig = SessionConfig()
     consent: ConsentConfig = ConsentConfig()
 
     @property

@@ -10,7 +10,10 @@ Protocol (JSON text frames):
 - client → server later: ``{"type": "pong"}`` (optional).
 
 Browsers authenticate with the session cookie; such a handshake must come from one of
-samband's own pages (``Origin``), or it is closed with 4403.
+samband's own pages (``Origin``), or it is closed with 4403.  The session is checked
+again before every pull and ping: once it has ended (signed out, on all devices, timed
+out) the socket is closed with 4401.  An open socket alone does not keep a session
+from going idle.
 
 Every message push is re-authorised at the moment it is sent (consent may have been
 withdrawn since the message was accepted), logged, and counts as delivery.  A message
@@ -31,6 +34,7 @@ from sqlmodel import Session
 
 from directory.errors import SambandError
 from directory.models import Actor
+from web import sessions
 from web.auth import current_actor
 from web.csrf import origin_allowed
 
@@ -79,6 +83,18 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
 
     app = websocket.app
+    live = sessions.live_session(websocket.scope) if cookie_only else None
+
+    async def session_ended() -> bool:
+        if live is None:
+            return False
+        try:
+            result = await asyncio.to_thread(sessions.check_hash, app.state.engine, app.state.settings.sessions,
+                                             live.id_hash, touch=False)
+        except DBAPIError:
+            return False  # the database is away: the pull below waits for it
+        return not isinstance(result, sessions.LiveSession)
+
     subscription = app.state.hub.subscribe(me.id)
     closed = asyncio.Event()
 
@@ -101,6 +117,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         ping_seconds = app.state.settings.ws_ping_seconds
         next_ping = ping_seconds * random.uniform(0.5, 1.0)
         while not closed.is_set():
+            if await session_ended():
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=4401, reason="your sign-in has ended; sign in again")
+                break
             if pull:
                 try:
                     batch = await asyncio.to_thread(_pending, app, me, cursor)

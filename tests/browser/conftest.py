@@ -85,8 +85,15 @@ class Browser:
             if v["impact"] in ("serious", "critical")
         ]
 
-    def sign_in(self, username: str, password: str = "demo") -> None:
-        self.page.goto("/login")
+    def sign_in(self, username: str, password: str = "demo", *, shared: bool = False) -> None:
+        """Sign in through the embedded IdP.  ``shared``: from the landing page, with
+        "Dette er en delt datamaskin" ticked (keys are deleted again at sign-out)."""
+        if shared:
+            self.page.goto("/")
+            self.page.check("#login-shared")
+            self.page.click("#landing-login")
+        else:
+            self.page.goto("/login")
         self.page.get_by_label(re.compile("bruker|user", re.I)).fill(username)
         self.page.get_by_label(re.compile("passord|password", re.I)).fill(password)
         self.page.keyboard.press("Enter")
@@ -94,6 +101,14 @@ class Browser:
         # idle alone can return before the form's navigation starts, and the next goto
         # then meets the sign-in page (seen on a loaded machine).
         self.page.wait_for_url(lambda url: _landed(url), timeout=WAIT_MS)
+        self.page.wait_for_load_state("networkidle")
+
+    def sign_out(self) -> None:
+        """The header's "Logg ut": wait until the browser is back on the landing page
+        (after the issuer's sign-out) with the notice that says so."""
+        self.page.click("#logout")
+        self.page.wait_for_url(lambda url: urlsplit(url).path == "/", timeout=WAIT_MS)
+        self.page.wait_for_selector("[data-testid=flash]")
         self.page.wait_for_load_state("networkidle")
 
     def send_compose(self) -> None:

@@ -98,7 +98,11 @@ PUBLIC = {  # no sign-in needed, by design; each says nothing about any case
     ("POST", "/idp/userinfo"): "the same, by POST",
     ("GET", "/login"): "starts the sign-in",
     ("GET", "/auth/callback"): "finishes the sign-in",
-    ("POST", "/logout"): "forgets the session (CSRF-checked)",
+    ("POST", "/logout"): "ends the session (CSRF-checked)",
+    ("POST", "/logout/everywhere"): "ends every session of the caller (CSRF-checked; not called: it writes)",
+    ("GET", "/signed-out"): "where the issuer sends the browser back after signing out",
+    ("GET", "/idp/end_session"): "the embedded IdP's RP-initiated logout (ends only its own sign-in)",
+    ("POST", "/idp/end_session"): "the same, confirmed on its own form (its own CSRF token)",
     ("GET", "/logout"): "the sign-out button",
     ("GET", "/"): "the landing page, or a redirect to your own page",
     ("POST", "/lang"): "the language switch (CSRF-checked)",
@@ -113,6 +117,7 @@ PUBLIC = {  # no sign-in needed, by design; each says nothing about any case
 }
 OWN = {  # about the caller only: no id goes in; read by every outsider, must hold no secret of the case
     ("GET", "/me"): "who you are",
+    ("GET", "/me/key-lock"): "the server's half of the lock on your keys in a browser",
     ("GET", "/directory/me"): "yourself in the directory",
     ("GET", "/directory/me/relations"): "the people related to you",
     ("GET", "/directory/me/key-backup"): "your key backup",

@@ -188,3 +188,17 @@ def test_kill_9_during_sends_loses_no_acknowledged_message(world, clients, node_
                  delivered_twice=len(seen) - len(set(seen)), failed_in_flight=dict(Counter(refused)))
     assert len(seen) == len(set(seen)) == len(stored)
     assert set(acknowledged) <= set(seen)
+
+
+def test_signing_out_on_one_node_ends_the_session_on_the_other(world, node_b):
+    """The session record is in the shared database: a cookie revoked through node A
+    no longer signs anyone in on node B (issue 10, docs/decisions/0012-sessions.md)."""
+    from tests.support.tokens import csrf_token_of, portal_login
+
+    with httpx.Client(base_url=world.base_url, timeout=30) as on_a:
+        assert portal_login(on_a, world.base_url, "hansen").status_code == 303
+        cookie = {"Cookie": f"samband_session={on_a.cookies['samband_session']}"}
+        assert httpx.get(f"{node_b.base_url}/me", headers=cookie, timeout=30).json()["id"] == world.demo.actors["hansen"]
+        token = csrf_token_of(on_a.get("/keys").text)
+        assert on_a.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert httpx.get(f"{node_b.base_url}/me", headers=cookie, timeout=30).status_code == 401

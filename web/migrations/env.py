@@ -11,6 +11,7 @@ import directory.models  # noqa: F401
 import messaging.models  # noqa: F401
 import web.idp_models  # noqa: F401
 import web.idempotency  # noqa: F401
+import web.sessions  # noqa: F401
 
 target_metadata = SQLModel.metadata
 config = context.config

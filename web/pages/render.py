@@ -5,7 +5,7 @@ Pages are rendered with Jinja2 (autoescaped).  Each gets, besides its own contex
 ``csrf_token`` (for hidden form fields and the ``csrf-token`` meta tag), ``new_key()``
 (a fresh idempotency key per form, see ``web.idempotency``), ``flashes``
 (messages left by the previous request, shown once) and ``js_strings`` (the words page
-scripts use).  Every page answer carries ``web.security.PORTAL_HEADERS``.
+scripts use).  Every page answer carries ``web.security.portal_headers(settings)``.
 
 Routes on a ``PageRoute`` router turn domain errors into pages instead of JSON: not
 signed in → the sign-in flow, not found → a 404 page, and so on.
@@ -28,14 +28,23 @@ from starlette.datastructures import FormData
 from directory.errors import SambandError
 from web import csrf
 from web.i18n import Translator, language_of
-from web.security import PORTAL_HEADERS
+from web.security import portal_headers
+from web.sessions import ENDED_KEY, SHARED_KEY, live_session
 
 FLASH_KEY = "flash"
 
 
 def _context(request: Request) -> dict[str, Any]:
     t = Translator(language_of(request))
+    live = live_session(request.scope)
+    has_session = "session" in request.scope
     return {
+        # This browser's sign-in is on a shared computer: its keys go at sign-out.
+        "shared_computer": bool(live and live.shared_computer),
+        # The sign-in form ticks "shared computer" if this browser said so last time.
+        "shared_choice": bool(request.session.get(SHARED_KEY)) if has_session else False,
+        # After a shared computer's sign-out: whose keys the page deletes (again).
+        "forget_keys": request.session.pop("forget_keys", None) if has_session and live is None else None,
         "t": t,
         "lang": t.lang,
         "csrf_token": csrf.masked(request),
@@ -69,7 +78,8 @@ def translator(request: Request) -> Translator:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, name, context or {}, status_code=status, headers=PORTAL_HEADERS)
+    headers = portal_headers(request.app.state.settings)
+    return TEMPLATES.TemplateResponse(request, name, context or {}, status_code=status, headers=headers)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -119,6 +129,12 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except SambandError as exc:
                 if exc.code in ("UNAUTHENTICATED",):
+                    if request.scope.get(ENDED_KEY) is not None and exc.status == 401:
+                        # The session this cookie named has ended (signed out, elsewhere
+                        # too, or timed out): say so on the sign-in page, whose script
+                        # also deletes a shared computer's keys (see web.sessions).
+                        flash(request, translator(request)("session.ended"), "error")
+                        return redirect("/")
                     return redirect("/login")
                 if exc.status == 404:
                     return error_page(request, 404)
