@@ -602,8 +602,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.logcheck_unavailable": ("Loggen kunne ikke kontrolleres akkurat nå ({message}). Last siden på nytt senere.",
                                 "The log could not be checked just now ({message}). Reload the page later."),
     "js.logcheck_detail_entries": (
-        "Alle {n} hendelsene på denne siden er regnet fram til loggens signerte hode ({size} hendelser i alt).",
-        "All {n} events on this page were computed up to the log's signed head ({size} events in all)."),
+        "Alle {n} hendelsene på denne siden er kontrollert mot loggens signerte hode ({size} hendelser i alt).",
+        "All {n} events on this page were checked against the log's signed head ({size} events in all)."),
     "js.logcheck_detail_since": (
         "Loggen bygger på den denne nettleseren kontrollerte sist ({n} hendelser, signert {time}): ingenting i den er endret eller fjernet.",
         "The log extends the one this browser checked last ({n} events, signed {time}): nothing in it was changed or removed."),

@@ -19,7 +19,7 @@
 // until someone looks into it. A network failure is not a broken log: it says so.
 
 import { logproof } from "/static/build/samband.js";
-import { formatDateTime, me, s } from "./common.js";
+import { lang, me, s } from "./common.js";
 
 const { LogProofError } = logproof;
 
@@ -27,6 +27,13 @@ const API = "/consent/log";
 const PAGE = 500; // the API's largest page
 const MAX_PAGES = 40; // 20 000 entries: more than /portal/log ever shows on one page
 const STORE_PREFIX = "samband.log.v2:";
+
+/** A head's time as the portal shows times: Norwegian wall-clock time, whatever the device's zone. */
+function formatDateTime(value) {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  return new Intl.DateTimeFormat(lang() === "en" ? "en-GB" : "nb-NO", { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Oslo" }).format(d);
+}
 
 /** A failed check, with the words he reads (`reason`) and the technical detail. */
 class Broken extends Error {
@@ -79,6 +86,19 @@ async function page(before) {
 
 function shownEntries() {
   return [...document.querySelectorAll("[data-testid=log-entry][data-entry-id]")];
+}
+
+/** The page's own entries run without a gap (when it shows them all, not one person's):
+ * entries are never deleted, so a missing number is an entry removed, whatever the
+ * server answers after. */
+function checkShownRun() {
+  if (box.dataset.whole !== "true") return;
+  const indices = shownEntries().map((el) => Number(el.dataset.index)).filter(Number.isSafeInteger).sort((a, b) => b - a);
+  for (let i = 1; i < indices.length; i++) {
+    if (indices[i] !== indices[i - 1] - 1) {
+      throw new Broken("gap", `the page shows entries ${indices[i - 1]} and ${indices[i]}, but not ${indices[i - 1] - 1}`);
+    }
+  }
 }
 
 /** Check one page's head and entries; returns the verified entries by entry id. */
@@ -212,6 +232,8 @@ function showBroken(err) {
   lines.replaceChildren();
   line(lines, err.message);
   document.getElementById("log-broken").hidden = false;
+  const claim = document.getElementById("log-signed"); // the server's own word that the log is signed
+  if (claim) claim.hidden = true;
 }
 
 function showUnavailable(err) {
@@ -229,6 +251,7 @@ async function run() {
   const logId = logproof.logIdFor(me());
   const record = saved(logId);
   try {
+    checkShownRun();
     let result = null;
     for (let attempt = 0; attempt < 3 && result === null; attempt++) {
       // The key: the one pinned at first sight, else the one the server names now.
