@@ -119,6 +119,22 @@ def cases() -> list[dict]:
         bad = [dict(e) for e in entries]
         bad[len(bad) // 2]["leaf"] = bad[len(bad) // 2]["leaf"].replace("lise", "vold")
         out.append({"name": f"n={n}: one entry altered", "op": "entries", "ok": False, "args": [h, bad]})
+        # The page checks many proofs at once, sharing the nodes it verified: an altered
+        # proof or a lengthened one after the first entries must still fail.
+        for where in {0, len(entries) // 2, len(entries) - 1}:
+            longer = [dict(e) for e in entries]
+            longer[where]["inclusion_proof"] = [*longer[where]["inclusion_proof"], hashes[0].hex()]
+            out.append({"name": f"n={n}: entry {where} with a lengthened proof", "op": "entries", "ok": False,
+                        "args": [h, longer]})
+            if entries[where]["inclusion_proof"]:
+                bent = [dict(e) for e in entries]
+                bent[where]["inclusion_proof"] = [merkle.leaf_hash(b"bent").hex(), *bent[where]["inclusion_proof"][1:]]
+                out.append({"name": f"n={n}: entry {where} with a proof node altered", "op": "entries", "ok": False,
+                            "args": [h, bent]})
+                shorter = [dict(e) for e in entries]
+                shorter[where]["inclusion_proof"] = shorter[where]["inclusion_proof"][:-1]
+                out.append({"name": f"n={n}: entry {where} with a truncated proof", "op": "entries", "ok": False,
+                            "args": [h, shorter]})
         if n > 1:
             swapped = [dict(e) for e in entries]
             swapped[0]["entry_id"] = entries[1]["entry_id"]

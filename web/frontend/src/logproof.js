@@ -130,6 +130,77 @@ export function verifyInclusion(leaf, index, treeSize, proof, root) {
   if (sn !== 0 || !equal(r, expected)) throw new LogProofError("inclusion", "the inclusion proof does not lead to the signed root");
 }
 
+/** How many nodes the inclusion proof of leaf `index` in a tree of `treeSize` has
+ * (the iterations of §2.1.3.2's loop until sn reaches 0). */
+function inclusionLength(index, treeSize) {
+  let fn = index;
+  let sn = treeSize - 1;
+  let n = 0;
+  while (sn !== 0) {
+    if (fn === sn && !odd(fn)) {
+      while (!odd(fn)) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    }
+    fn = half(fn);
+    sn = half(sn);
+    n += 1;
+  }
+  return n;
+}
+
+/**
+ * verifyInclusion for many leaves of one tree (one size, one root): every node a
+ * verified proof computed is kept in `verified` by its place (shifts so far, fn), and a
+ * later proof that computes the same node at the same place is proven there, without
+ * hashing on up to the root (the root above that node was already reached from it).
+ * A different hash at a verified place fails at once.  The proof must still have
+ * exactly the RFC's length.  Checking a page of 1 000 entries hashes ~2 000 nodes
+ * instead of ~10 000.
+ */
+function verifyInclusionShared(leaf, index, treeSize, proof, root, verified) {
+  size(index, "the leaf index");
+  size(treeSize, "the tree size");
+  const nodes = path(proof, "the inclusion proof");
+  const expected = hash32(root, "the root hash");
+  if (index >= treeSize) throw new LogProofError("inclusion", `leaf ${index} is not in a tree of ${treeSize}`);
+  if (nodes.length !== inclusionLength(index, treeSize)) {
+    throw new LogProofError("inclusion", `the inclusion proof has ${nodes.length} nodes, not ${inclusionLength(index, treeSize)}`);
+  }
+  let fn = index;
+  let sn = treeSize - 1;
+  let shifts = 0;
+  let r = hash32(leaf, "the leaf hash");
+  const seen = [];
+  for (const p of nodes) {
+    if (odd(fn) || fn === sn) {
+      r = nodeHash(p, r);
+      while (fn !== 0 && !odd(fn)) {
+        fn = half(fn);
+        sn = half(sn);
+        shifts += 1;
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = half(fn);
+    sn = half(sn);
+    shifts += 1;
+    const place = `${shifts}:${fn}`;
+    const known = verified.get(place);
+    if (known !== undefined) {
+      if (!equal(known, r)) throw new LogProofError("inclusion", "the inclusion proof does not lead to the signed root");
+      break; // proven: this node is on a path already verified up to the root
+    }
+    seen.push([place, r]);
+  }
+  if (seen.length === nodes.length && (sn !== 0 || !equal(r, expected))) {
+    throw new LogProofError("inclusion", "the inclusion proof does not lead to the signed root");
+  }
+  for (const [place, node] of seen) verified.set(place, node);
+}
+
 /** RFC 9162 §2.1.4.2; throws LogProofError("consistency") unless tree `second` extends tree `first`. */
 export function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
   size(first, "the first size");
@@ -229,12 +300,13 @@ export function verifyHead(head, publicKey) {
  */
 export function verifyEntries(head, entries) {
   const root = hash32(head.root_hash, "the head's root hash");
+  const verifiedNodes = new Map();
   const out = [];
   for (const entry of entries) {
     if (typeof entry?.leaf !== "string") throw new LogProofError("malformed", "an entry has no leaf");
     const index = size(entry.index, "an entry's index");
     try {
-      verifyInclusion(leafHash(entry.leaf), index, head.tree_size, entry.inclusion_proof, root);
+      verifyInclusionShared(leafHash(entry.leaf), index, head.tree_size, entry.inclusion_proof, root, verifiedNodes);
     } catch (err) {
       if (err instanceof LogProofError) throw new LogProofError("leaf", `entry ${index}: ${err.message}`, { index, entryId: entry.entry_id });
       throw err;
