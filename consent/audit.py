@@ -186,17 +186,9 @@ def sign_missing_heads(session: Session, signer: Ed25519PrivateKey, *, subject_i
     signs the rest (``samband sign-head``, the app at start-up).  Commits per batch;
     the number of heads signed.
     """
-    wanted = None if subject_ids is None else sorted(set(subject_ids))
     signed = 0
     while True:
-        missing = (
-            select(_TREE.c.subject_id)
-            .outerjoin(_HEAD, and_(_HEAD.c.log_id == _TREE.c.log_id, _HEAD.c.tree_size == _TREE.c.size))
-            .where(_HEAD.c.log_id.is_(None)).order_by(_TREE.c.subject_id).limit(batch)
-        )
-        if wanted is not None:
-            missing = missing.where(_TREE.c.subject_id.in_(wanted))
-        subjects = list(session.execute(missing).scalars())
+        subjects = unsigned_logs(session, subject_ids=subject_ids, limit=batch)
         if not subjects:
             return signed
         for subject in subjects:
@@ -211,6 +203,18 @@ def sign_missing_heads(session: Session, signer: Ed25519PrivateKey, *, subject_i
             session.execute(_HEAD.insert(), rows)
         session.commit()
         signed += len(rows)
+
+
+def unsigned_logs(session: Session, *, subject_ids: Iterable[str] | None = None, limit: int = 500) -> list[str]:
+    """Subjects whose log has no head at its current size (a read: check before writing)."""
+    missing = (
+        select(_TREE.c.subject_id)
+        .outerjoin(_HEAD, and_(_HEAD.c.log_id == _TREE.c.log_id, _HEAD.c.tree_size == _TREE.c.size))
+        .where(_HEAD.c.log_id.is_(None)).order_by(_TREE.c.subject_id).limit(limit)
+    )
+    if subject_ids is not None:
+        missing = missing.where(_TREE.c.subject_id.in_(sorted(set(subject_ids))))
+    return list(session.execute(missing).scalars())
 
 
 # --- reading -------------------------------------------------------------------------
@@ -444,8 +448,9 @@ def _check_log(tree, rows, heads, public_key, want_kid, report: VerifyReport, wi
         signed = {**head._mapping, "signed_at": logformat.timestamp(head.signed_at)}
         if head.key_id != want_kid or logformat.head_problem(signed, public_key):
             return problem or f"the signed head of size {head.tree_size} has an invalid signature"
-        if head.tree_size > frontier.size:
-            return problem or f"entries {frontier.size}..{head.tree_size - 1} were removed (a signed head covers them)"
+    if heads and heads[-1].tree_size > frontier.size:
+        return problem or f"entries {frontier.size}..{heads[-1].tree_size - 1} were removed (a signed head covers them)"
+    for head in heads:
         if roots.get(head.tree_size, b"").hex() != head.root_hash:
             return problem or _first_bad(rows, head.tree_size)
     if problem:

@@ -35,6 +35,9 @@ def health() -> dict:
 def sign_missing_heads(app: FastAPI) -> None:
     """Sign every log's current head that has none (after the v2 migration); appends
     sign their own heads from then on."""
+    with Session(app.state.engine) as reading:  # a read first: no write lock unless there is work
+        if not audit.unsigned_logs(reading, limit=1):
+            return
     with Session(app.state.write_engine, expire_on_commit=False) as session:
         signed = audit.sign_missing_heads(session, app.state.log_signer)
     if signed:
