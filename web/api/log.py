@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session, col, func, select
 
 from consent import audit, logformat
@@ -25,7 +25,6 @@ from web.deps import CurrentActor, SessionDep
 from web.errors import ErrorPublic
 
 router = APIRouter(prefix="/consent/log", tags=["disclosure log"])
-witness = APIRouter(prefix="/log", tags=["disclosure log"])
 
 Size = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
@@ -113,6 +112,9 @@ def _witness_only(request: Request) -> None:
         )
 
 
+# The token is checked before anything else about the request (a dependency runs first).
+witness = APIRouter(prefix="/log", tags=["disclosure log"], dependencies=[Depends(_witness_only)])
+
 LogId = Annotated[str, Query(min_length=0, max_length=64, pattern="^[0-9a-f]*$")]
 
 
@@ -122,7 +124,6 @@ def heads(
     request: Request, session: SessionDep, after: LogId = "", limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> WitnessHeadsPublic:
     """Ordered by log id; ``after`` is the last log id of the previous page."""
-    _witness_only(request)
     newest = (
         select(LogHead.log_id, func.max(LogHead.tree_size).label("size"))
         .where(LogHead.log_id > after).group_by(LogHead.log_id).order_by(LogHead.log_id).limit(limit).subquery()
@@ -140,7 +141,6 @@ def heads(
              summary="Proof that one log's newer head extends an older one, for witnesses",
              responses={401: NO_TOKEN, 404: WITNESS_OFF})
 def log_consistency(request: Request, session: SessionDep, log_id: str, first: Size, second: Size | None = None) -> ConsistencyPublic:
-    _witness_only(request)
     tree = audit.tree_by_log_id(session, log_id)
     if tree is None:
         raise NotFound("no log has this id (a log id is 64 hex digits from GET /log/heads)")
