@@ -242,3 +242,30 @@ def test_a_page_of_his_log_is_checked_against_the_saved_head_after_it_grew(brows
     _broken(b, "nb", "rewritten")
     b.shot("rewritten")
     assert b.errors == []
+
+
+def test_a_head_with_a_bad_signature_is_shown_to_him(browsers, world, clients):
+    """The newest head's root swapped in the database (its signature no longer fits) is
+    a broken log to him; so is a log signed with another key than the one his browser
+    pinned at first sight (here: the pinned key is another one)."""
+    b = _first_visit(world, clients, browsers, False)
+    log = logformat.log_id(world.demo.actors["hansen"])
+    size = _size(world)
+    with world.engine.begin() as db:
+        db.execute(text("UPDATE disclosure_log_tree_head SET root_hash = :r WHERE log_id = :l AND tree_size = :n"),
+                   {"r": merkle.leaf_hash(b"another root").hex(), "l": log, "n": size})
+    assert _visit(b) == "broken"
+    _broken(b, "nb", "signature")
+    assert b.axe() == [], "bad signature"
+    b.shot("bad-signature")
+    with world.engine.begin() as db:  # the head put back: checked again, it holds
+        db.execute(text("DELETE FROM disclosure_log_tree_head WHERE log_id = :l AND tree_size = :n"), {"l": log, "n": size})
+    assert _visit(b) == "ok"
+    b.page.evaluate("""(id) => {
+      const record = JSON.parse(localStorage.getItem('samband.log.v2:' + id));
+      record.key = { key_id: 'another', ed25519: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' };
+      localStorage.setItem('samband.log.v2:' + id, JSON.stringify(record));
+    }""", log)
+    assert _visit(b) == "broken"
+    _broken(b, "nb", "key")
+    assert b.errors == []
