@@ -10,5 +10,4 @@ from pydantic import BaseModel
 class ConsentConfig(BaseModel):
     rules_file: Path | None = None  # None: the newest bundled statutory rule set
     log_signing_key_file: Path = Path("var/log-signing-key.pem")
-    head_signing_interval_seconds: float = 60.0
     nav_request_valid_days: int = 90

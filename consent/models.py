@@ -1,10 +1,11 @@
-"""Consent tables.  ``consent_event`` and ``disclosure_log`` are insert-only."""
+"""Consent tables.  ``consent_event`` and ``disclosure_log`` are insert-only (a log tree row
+moves forward with its log; its heads are insert-only)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from directory.columns import UTCDateTime, new_id, utcnow
@@ -89,16 +90,18 @@ class NavSummonsRow(SQLModel, table=True):
 
 
 class DisclosureLogEntry(SQLModel, table=True):
-    """One decision, permit or deny, with its basis.  Hash-chained by ``seq``.
+    """One decision, permit or deny, with its basis: one leaf of its subject's tree.
 
-    ``entry_hash = SHA-256(prev_hash || canonical JSON of every other column)``; see
-    ``consent.audit.entry_digest``.  Holds identifiers only, never content.
+    ``leaf_index`` is the entry's place in the subject's own log (0, 1, 2, ...),
+    ``leaf_hash`` the RFC 9162 hash of its canonical JSON (``consent.logformat``).
+    ``seq`` numbers every entry across all subjects, for paging only: it is not hashed.
+    Holds identifiers only, never content.
     """
 
     __tablename__ = "disclosure_log"
-    __table_args__ = (Index("ix_disclosure_log_subject_seq", "subject_id", "seq"),)
+    __table_args__ = (Index("ix_disclosure_log_subject_leaf", "subject_id", "leaf_index", unique=True),)
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int | None = Field(default=None, primary_key=True)
     entry_id: str = Field(default_factory=new_id, unique=True, max_length=36)
     occurred_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     tag: str = Field(max_length=60)  # source:subject:action, e.g. disclosure:decision:granted
@@ -114,17 +117,33 @@ class DisclosureLogEntry(SQLModel, table=True):
     basis_ref: str | None = Field(default=None, max_length=200)
     basis_text: str | None = Field(default=None, max_length=200)
     reason: str | None = Field(default=None, max_length=400)
-    prev_hash: str = Field(max_length=64)
-    entry_hash: str = Field(max_length=64)
+    leaf_index: int
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class LogTree(SQLModel, table=True):
+    """One subject's Merkle tree as it stands: its size and frontier (O(log n) append)."""
+
+    __tablename__ = "disclosure_log_tree"
+
+    log_id: str = Field(primary_key=True, max_length=64)  # consent.logformat.log_id(subject_id)
+    subject_id: str = Field(unique=True, max_length=36)
+    size: int
+    frontier: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # merkle.Frontier.pack()
+    last_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))  # the newest leaf's occurred_at
 
 
 class LogHead(SQLModel, table=True):
-    """The server's Ed25519 signature over the chain head at ``seq``."""
+    """A signed tree head: the server's Ed25519 signature over one log's root at one size.
 
-    __tablename__ = "disclosure_log_head"
+    Every head ever signed is kept, so any older head can be proven consistent with a newer one.
+    """
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    entry_hash: str = Field(max_length=64)
+    __tablename__ = "disclosure_log_tree_head"
+
+    log_id: str = Field(primary_key=True, max_length=64)
+    tree_size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    root_hash: str = Field(max_length=64)  # hex
+    signed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     key_id: str = Field(max_length=64)
     signature: str = Field(max_length=200)  # base64url
-    signed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

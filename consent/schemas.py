@@ -231,6 +231,7 @@ class DecisionPublic(BaseModel):
 
 class LogEntryPublic(BaseModel):
     seq: int
+    entry_id: str
     occurred_at: datetime
     tag: str
     outcome: str
@@ -245,18 +246,42 @@ class LogEntryPublic(BaseModel):
     basis_ref: str | None
     basis_text: str | None
     reason: str | None
-    entry_hash: str
+    index: int = Field(description="The entry's place in your own log: 0, 1, 2, ...")
+    leaf: str = Field(description="The entry's canonical JSON, exactly the bytes that were hashed (docs/disclosure-log.md)")
+    inclusion_proof: list[str] = Field(description="Hex hashes proving the leaf is in the tree of the returned head (RFC 9162 §2.1.3)")
 
 
-class SignedHeadPublic(BaseModel):
-    seq: int
-    entry_hash: str
+class TreeHeadPublic(BaseModel):
+    """A signed tree head: the server's Ed25519 signature over one log's root at one size."""
+
+    log_id: str
+    tree_size: int
+    root_hash: str
+    signed_at: str = Field(description="YYYY-MM-DDTHH:MM:SS.ffffffZ, exactly as signed")
     key_id: str
-    signature: str
-    signed_at: datetime
-    public_key: str
+    signature: str = Field(description="base64url, no padding")
+
+
+class LogKeyPublic(BaseModel):
+    key_id: str
+    ed25519: str = Field(description="The raw 32-byte Ed25519 public key, base64url without padding")
 
 
 class LogPublic(BaseModel):
+    log_id: str
+    head: TreeHeadPublic
+    public_key: LogKeyPublic
     entries: list[LogEntryPublic]
-    signed_head: SignedHeadPublic | None
+    next_before: int | None = Field(description="Pass as before= for the next (older) page; null on the last")
+
+
+class ConsistencyPublic(BaseModel):
+    log_id: str
+    first: TreeHeadPublic
+    second: TreeHeadPublic
+    proof: list[str] = Field(description="Hex hashes proving the second head's tree extends the first's (RFC 9162 §2.1.4)")
+
+
+class WitnessHeadsPublic(BaseModel):
+    heads: list[TreeHeadPublic]
+    next_after: str | None = Field(description="Pass as after= for the next page; null on the last")

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from consent import audit
 from consent.rules import load_rules
 from consent.service import ConsentService
 from web import errors
@@ -51,12 +52,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.hub = Hub()
         app.state.delivery = Delivery(app.state.consent, notify=app.state.hub.publish)
         app.state.log_signer = load_or_create_log_signer(settings.consent.log_signing_key_file)
+        audit.register_signer(app.state.log_signer, settings.database_url)  # every append signs its head
         # Several nodes on one PostgreSQL: wake-ups travel between them by LISTEN/NOTIFY.
         fanout = PgFanout(app.state.hub, settings.database_url) if engine.dialect.name == "postgresql" else None
         app.state.fanout = fanout
         if fanout is not None:
             await fanout.start()
-        heads = asyncio.create_task(api.sign_heads_periodically(app))
+        heads = asyncio.create_task(api.sign_heads_at_start(app))
         try:
             yield
         finally:
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
                 await heads
             if fanout is not None:
                 await fanout.stop()
+            audit.register_signer(None, settings.database_url)
             engine.dispose()
 
     app = FastAPI(

@@ -1,11 +1,11 @@
-"""The ``samband`` command line: serve, migrate, demo data, log verification."""
+"""The ``samband`` command line: serve, migrate, demo data, log signing, verification and witnessing."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-
-from sqlmodel import Session
+from pathlib import Path
 
 from web.observability.logs import configure_logging
 from web.settings import Settings
@@ -40,8 +40,11 @@ def cmd_demo(settings: Settings, _args) -> int:
         # Invented GPs and managers must never appear in a real directory.
         print("refusing to load demo data with SAMBAND_ENVIRONMENT=production", file=sys.stderr)
         return 2
+    from consent import audit
+
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
+    audit.register_signer(_signer(settings), settings.database_url)  # the demo's log entries get signed heads
     demo = load_demo(engine, settings.data_dir)
     # The portal restores a demo professional's keys in the browser with the demo password.
     store_demo_key_backups(engine, settings.data_dir, settings.demo_password.get_secret_value())
@@ -79,31 +82,82 @@ def cmd_serve(settings: Settings, args) -> int:
     return 0
 
 
-def cmd_verify_log(settings: Settings, _args) -> int:
-    from consent import audit
-    from web.database import make_engine
-    from web.signing import load_or_create_log_signer
+def cmd_verify_log(settings: Settings, args) -> int:
+    """Only the public key: verifying never needs (or makes) the signing key."""
+    from sqlmodel import Session
 
-    signer = load_or_create_log_signer(settings.consent.log_signing_key_file)
+    from consent import audit, logformat
+    from web.database import make_engine
+
+    try:
+        public_key = logformat.load_public_key(Path(args.public_key).read_bytes())
+    except OSError as exc:
+        print(f"cannot read the public key {args.public_key}: {exc.strerror or exc} "
+              "(write it with `samband export-public-key` where the signing key is)", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"{args.public_key}: {exc}", file=sys.stderr)
+        return 2
+    witnessed = None
+    if args.witness_state:
+        try:
+            witnessed = json.loads(Path(args.witness_state).read_text())["logs"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"cannot read the witness state {args.witness_state}: {exc}", file=sys.stderr)
+            return 2
     with Session(make_engine(settings.database_url)) as session:
-        report = audit.verify(session, signer.public_key())
+        report = audit.verify(session, public_key, witnessed=witnessed)
     if report.ok:
-        print(f"OK: {report.entries} entries, chain intact, {report.signed_heads} signed heads verified")
+        unsigned = f"; {report.unsigned} logs have entries no head covers yet (run samband sign-head)" if report.unsigned else ""
+        print(f"OK: {report.logs} logs, {report.entries} entries, {report.signed_heads} signed heads verified{unsigned}")
         return 0
-    print(f"FAILED: {report.problem} (checked {report.entries} entries before it)")
+    for problem in report.problems:
+        print(f"FAILED: {problem}")
+    print(f"{len(report.problems)} problem(s) in {report.logs} logs checked")
     return 1
 
 
-def cmd_sign_head(settings: Settings, _args) -> int:
-    from consent import audit
-    from web.database import make_engine, writer
+def _signer(settings: Settings):
     from web.signing import load_or_create_log_signer
 
-    signer = load_or_create_log_signer(settings.consent.log_signing_key_file)
-    with Session(writer(make_engine(settings.database_url))) as session:
-        signed = audit.sign_head(session, signer)
-    print("head already signed" if signed is None else f"signed head at entry {signed.seq}")
+    return load_or_create_log_signer(settings.consent.log_signing_key_file)
+
+
+def cmd_sign_head(settings: Settings, _args) -> int:
+    from sqlmodel import Session
+
+    from consent import audit
+    from web.database import make_engine, writer
+
+    with Session(writer(make_engine(settings.database_url)), expire_on_commit=False) as session:
+        signed = audit.sign_missing_heads(session, _signer(settings))
+    print("every log's head is already signed" if not signed else f"signed the current head of {signed} log(s)")
     return 0
+
+
+def cmd_export_public_key(settings: Settings, args) -> int:
+    """The log key's public half, for ``verify-log --public-key`` and witnesses."""
+    from consent import logformat
+    from web.signing import load_log_signer
+
+    try:
+        public_key = load_log_signer(settings.consent.log_signing_key_file).public_key()
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the log signing key {settings.consent.log_signing_key_file}: {exc}", file=sys.stderr)
+        return 2
+    pem = logformat.public_key_pem(public_key)
+    if args.out and args.out != "-":
+        Path(args.out).write_bytes(pem)
+        print(f"wrote the log's public key (key id {logformat.key_id(public_key)}) to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(pem.decode())
+    return 0
+
+
+def cmd_witness(_settings, args) -> int:
+    from consent import witness
+
+    return witness.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,13 +179,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="create the demo population").set_defaults(func=cmd_demo)
-    sub.add_parser("verify-log", help="recompute the disclosure log's hash chain and check signed heads").set_defaults(func=cmd_verify_log)
-    sub.add_parser("sign-head", help="sign the disclosure log's current head").set_defaults(func=cmd_sign_head)
+    verify = sub.add_parser("verify-log", help="recompute every person's disclosure log and check every signed head")
+    verify.add_argument("--public-key", required=True, metavar="FILE",
+                        help="the log's public key (PEM from `samband export-public-key`, or the base64url key the API shows)")
+    verify.add_argument("--witness-state", metavar="FILE", help="a `samband witness` state file: also report logs cut below what it saw")
+    verify.set_defaults(func=cmd_verify_log)
+    sub.add_parser("sign-head", help="sign the current head of every disclosure log that has none").set_defaults(func=cmd_sign_head)
+    export = sub.add_parser("export-public-key", help="write the disclosure log's public key (PEM) for verify-log and witnesses")
+    export.add_argument("--out", metavar="FILE", help="where to write it (default: standard output)")
+    export.set_defaults(func=cmd_export_public_key)
+    from consent.witness import add_arguments
+
+    add_arguments(sub.add_parser("witness", help="check a samband server's signed log heads with only its public key"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "witness":  # runs anywhere: needs no settings and no database
+        return cmd_witness(None, args)
     try:
         settings = _settings()
     except ValueError as exc:

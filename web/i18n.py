@@ -202,8 +202,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "log.older": ("Eldre hendelser", "Older events"),
     "log.basis": ("Grunnlag: {basis}", "Basis: {basis}"),
     "log.stopped": ("Stoppet: {reason}", "Stopped: {reason}"),
-    "log.verified": ("Loggen er kjedet og signert (sist signert ved hendelse {seq}).",
-                     "The log is chained and signed (last signed at event {seq})."),
+    "log.verified": ("Loggen din er signert av tjenesten (sist signert med {size} hendelser).",
+                     "Your log is signed by the service (last signed with {size} events)."),
     "log.someone": ("noen", "someone"),
     "log.you": ("du", "you"),
     "basis.consent": ("ditt samtykke av {date}", "your consent of {date}"),
@@ -576,6 +576,59 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.receipts": ("Lest av", "Read by"),
     "js.keys_published_elsewhere": ("Nøklene i denne nettleseren er ikke de som er publisert for deg.",
                                     "The keys in this browser are not the ones published for you."),
+    # --- the log checked in the browser (issue 10) ----------------------------------------------------
+    "logcheck.title": ("Kontroll av loggen", "Check of the log"),
+    "logcheck.details": ("Detaljer om kontrollen", "About the check"),
+    "logcheck.broken.title": ("Loggen din er endret eller avkortet", "Your log has been changed or cut"),
+    "logcheck.broken.what": (
+        "Nettleseren din kontrollerer selv loggen over hvem som har fått vite hva om deg. Nå stemmer den ikke: "
+        "noe i den er endret, fjernet eller kuttet bort etter at det ble skrevet. Det du ser på denne siden, "
+        "kan derfor være ufullstendig eller feil. Samtykkene dine gjelder som før.",
+        "Your browser checks for itself the log of who has learnt what about you. Now it does not add up: "
+        "something in it was changed, removed or cut off after it was written. What you see on this page may "
+        "therefore be incomplete or wrong. Your consents still apply as before."),
+    "logcheck.broken.contact": (
+        "Ta et skjermbilde av denne siden og kontakt personvernombudet der du jobber, eller NAV-kontoret ditt. "
+        "Du kan også klage til Datatilsynet (datatilsynet.no). Du har ikke gjort noe galt.",
+        "Take a screenshot of this page and contact the data protection officer where you work, or your NAV "
+        "office. You can also complain to the Norwegian Data Protection Authority (datatilsynet.no). You have "
+        "done nothing wrong."),
+    "logcheck.broken.details": ("Teknisk beskrivelse", "Technical description"),
+    "js.logcheck_checking": ("Kontrollerer loggen i nettleseren din …", "Checking the log in your browser …"),
+    "js.logcheck_ok": ("Loggen er kontrollert i nettleseren din: {n} hendelser, sist signert {time}.",
+                       "The log has been checked in your browser: {n} events, last signed {time}."),
+    "js.logcheck_ok_one": ("Loggen er kontrollert i nettleseren din: 1 hendelse, sist signert {time}.",
+                           "The log has been checked in your browser: 1 event, last signed {time}."),
+    "js.logcheck_unavailable": ("Loggen kunne ikke kontrolleres akkurat nå ({message}). Last siden på nytt senere.",
+                                "The log could not be checked just now ({message}). Reload the page later."),
+    "js.logcheck_detail_entries": (
+        "Alle {n} hendelsene på denne siden er kontrollert mot loggens signerte hode ({size} hendelser i alt).",
+        "All {n} events on this page were checked against the log's signed head ({size} events in all)."),
+    "js.logcheck_detail_since": (
+        "Loggen bygger på den denne nettleseren kontrollerte sist ({n} hendelser, signert {time}): ingenting i den er endret eller fjernet.",
+        "The log extends the one this browser checked last ({n} events, signed {time}): nothing in it was changed or removed."),
+    "js.logcheck_detail_first": (
+        "Første kontroll i denne nettleseren: loggens nøkkel og hode er lagret her, så neste besøk sammenlignes med dette.",
+        "First check in this browser: the log's key and head are stored here, so your next visit is compared with this one."),
+    "js.logcheck_detail_log": ("Logg-ID: {id}", "Log id: {id}"),
+    "js.logcheck_detail_root": ("Rot-hash: {root}", "Root hash: {root}"),
+    "js.logcheck_detail_key": ("Signert med nøkkel {key} (Ed25519 {raw})", "Signed with key {key} (Ed25519 {raw})"),
+    "js.logcheck_reason_entry": ("En hendelse i loggen stemmer ikke med det som ble skrevet: den er endret.",
+                                 "An event in the log does not match what was written: it has been changed."),
+    "js.logcheck_reason_gap": ("En hendelse mangler i loggen: den er fjernet.",
+                               "An event is missing from the log: it has been removed."),
+    "js.logcheck_reason_missing": ("Siden viser en hendelse som ikke finnes i den signerte loggen.",
+                                   "The page shows an event that is not in the signed log."),
+    "js.logcheck_reason_signature": ("Loggen er ikke signert slik den skal være.", "The log is not signed as it should be."),
+    "js.logcheck_reason_key": ("Loggen er signert med en annen nøkkel enn da denne nettleseren så den første gang.",
+                               "The log is signed with another key than when this browser first saw it."),
+    "js.logcheck_reason_not_yours": ("Tjeneren sendte en logg som ikke er din.", "The server sent a log that is not yours."),
+    "js.logcheck_reason_cut": (
+        "Loggen er kortere nå enn da denne nettleseren kontrollerte den {time} ({old} hendelser): hendelser er kuttet bort.",
+        "The log is shorter now than when this browser checked it on {time} ({old} events): events have been cut off."),
+    "js.logcheck_reason_rewritten": (
+        "Loggen bygger ikke lenger på den denne nettleseren kontrollerte {time} ({old} hendelser): den er skrevet om.",
+        "The log no longer extends the one this browser checked on {time} ({old} events): it has been rewritten."),
     # --- forms that protect people (issue 9) ------------------------------------------------------------
     "confirm.cancel": ("Avbryt", "Cancel"),
     "withdraw.title": ("Trekke tilbake samtykket til {who}?", "Withdraw your consent to {who}?"),

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # When set, /metrics wants "Authorization: Bearer <token>"; unset, it is open (scrape
     # it on the pod network; the ingress does not route it).
     metrics_token: SecretStr | None = None
+    # When set, witnesses read /log/heads and /log/{log_id}/consistency with
+    # "Authorization: Bearer <token>"; unset, that API is off (404).
+    witness_token: SecretStr | None = None
     oidc: OidcConfig = OidcConfig()
     sessions: SessionConfig = SessionConfig()
     consent: ConsentConfig = ConsentConfig()

@@ -40,6 +40,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import inspect, text
 from starlette.routing import Mount
 
+from consent import logformat
 from tests.support import proof
 from tests.support.aio import run
 from tests.support.scene import (
@@ -109,6 +110,7 @@ PUBLIC = {  # no sign-in needed, by design; each says nothing about any case
     ("GET", "/health"): "liveness",
     ("GET", "/ready"): "readiness: the database answers",
     ("GET", "/metrics"): "counters without ids (token-protected when SAMBAND_METRICS_TOKEN is set)",
+    ("GET", "/log/heads"): "witnesses: signed heads by opaque log id (off unless SAMBAND_WITNESS_TOKEN is set; then its bearer token)",
     ("GET", "/consent/categories"): "the eight information categories",
     ("GET", "/consent/purposes"): "the purposes consent is given for",
     ("GET", "/consent/rules"): "the statutory bases, from the rules file",
@@ -131,6 +133,7 @@ OWN = {  # about the caller only: no id goes in; read by every outsider, must ho
     ("GET", "/consent/exclusions"): "your exclusions",
     ("GET", "/consent/requests"): "requests to you or by you",
     ("GET", "/consent/log"): "the disclosure log about you",
+    ("GET", "/consent/log/consistency"): "proof that your own log's newer head extends an older one",
     ("GET", "/portal"): "the employee's own page",
     ("GET", "/portal/log"): "the employee's own log",
     ("GET", "/portal/exclusions/new"): "the employee's confirmation before excluding someone of his own",
@@ -223,9 +226,11 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 "case_id": scene.case_id, "thread_id": scene.thread_id, "message_id": scene.message_id,
                 "grant_id": scene.grant_ids[1], "exclusion_id": scene.exclusion_id, "request_id": scene.request_id,
                 "actor_id": d["hansen"], "key_id": key_id, "organisation_id": demo.organisations["nordlys"],
+                "log_id": logformat.log_id(d["hansen"]),  # the witness API (off here: no SAMBAND_WITNESS_TOKEN)
             }
             fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids)}
             fakes["key_id"] = "A" * len(key_id)
+            fakes["log_id"] = "f" * 64
             elsewhere = {reason for who, _, reason in PARTICIPANTS if who != "hansen"}
             hansen_reasons = {reason for who, _, reason in PARTICIPANTS if who == "hansen"} - elsewhere
             yield Arena(

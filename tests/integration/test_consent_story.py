@@ -133,16 +133,20 @@ def test_hansen_reads_every_decision_with_its_basis_and_tampering_is_named(world
 
     env = {**os.environ, "SAMBAND_DATABASE_URL": world.settings.database_url,
            "SAMBAND_CONSENT__LOG_SIGNING_KEY_FILE": str(world.settings.consent.log_signing_key_file)}
-    cli = [sys.executable, "-m", "web", "verify-log"]
+    public = world.settings.data_dir / "log-public-key.pem"
+    samband = [sys.executable, "-m", "web"]
+    exported = subprocess.run([*samband, "export-public-key", "--out", str(public)], env=env, capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    cli = [*samband, "verify-log", "--public-key", str(public)]
     ok = subprocess.run(cli, env=env, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
-    target = decisions[1]["seq"]
+    target = decisions[1]["index"]
     with world.engine.begin() as conn:
-        conn.execute(text("UPDATE disclosure_log SET outcome = 'permit' WHERE seq = :s"), {"s": target})
+        conn.execute(text("UPDATE disclosure_log SET outcome = 'permit' WHERE seq = :s"), {"s": decisions[1]["seq"]})
     bad = subprocess.run(cli, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
-    assert f"entry {target} was altered" in bad.stdout
+    assert f"entry {target} was altered" in bad.stdout and log["log_id"] in bad.stdout
 
 
 def test_fhir_export_is_a_valid_r5_consent(world):

@@ -112,8 +112,7 @@ def deployment(tmp_path):
         "public_url": f"http://127.0.0.1:{port}",
         "session_secret": secrets.token_urlsafe(32),
         "data_dir": tmp_path,
-        "consent": ConsentConfig(log_signing_key_file=tmp_path / "log-signing-key.pem",
-                                 head_signing_interval_seconds=3600),
+        "consent": ConsentConfig(log_signing_key_file=tmp_path / "log-signing-key.pem"),
     }
     with running_server(tmp_path, **shared) as a:
         load_demo(a.engine, tmp_path)

@@ -60,7 +60,6 @@ def node_environment(first: LiveServer, port: int, **extra: str) -> dict[str, st
         "SAMBAND_SESSION_SECRET": settings.session_secret.get_secret_value(),
         "SAMBAND_OIDC__ISSUER": settings.issuer,
         "SAMBAND_CONSENT__LOG_SIGNING_KEY_FILE": str(settings.consent.log_signing_key_file),
-        "SAMBAND_CONSENT__HEAD_SIGNING_INTERVAL_SECONDS": str(settings.consent.head_signing_interval_seconds),
         "SAMBAND_WS_PING_SECONDS": str(settings.ws_ping_seconds),
     })
     env.update(extra)

@@ -46,9 +46,7 @@ def build_settings(directory: Path, port: int, **overrides: Any) -> Settings:
         "data_dir": directory,
         "session_secret": secrets.token_urlsafe(32),
         "ws_ping_seconds": 1.0,
-        "consent": ConsentConfig(
-            log_signing_key_file=directory / "log-signing-key.pem", head_signing_interval_seconds=3600
-        ),
+        "consent": ConsentConfig(log_signing_key_file=directory / "log-signing-key.pem"),
     }
     values.update(overrides)
     return Settings(**values)

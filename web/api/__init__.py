@@ -21,6 +21,7 @@ router.include_router(directory.router, responses=SIGNED_IN)
 router.include_router(consent.router, responses=SIGNED_IN)
 router.include_router(cases.router, responses=SIGNED_IN)
 router.include_router(log.router, responses=SIGNED_IN)
+router.include_router(log.witness)  # its own bearer token, no sign-in
 router.include_router(threads.router, responses=SIGNED_IN)
 
 _log = logging.getLogger("samband.web")
@@ -31,17 +32,20 @@ def health() -> dict:
     return {"status": "ok"}
 
 
-def sign_head_now(app: FastAPI) -> None:
+def sign_missing_heads(app: FastAPI) -> None:
+    """Sign every log's current head that has none (after the v2 migration); appends
+    sign their own heads from then on."""
+    with Session(app.state.engine) as reading:  # a read first: no write lock unless there is work
+        if not audit.unsigned_logs(reading, limit=1):
+            return
     with Session(app.state.write_engine, expire_on_commit=False) as session:
-        audit.sign_head(session, app.state.log_signer)
+        signed = audit.sign_missing_heads(session, app.state.log_signer)
+    if signed:
+        _log.info("signed the heads of %d disclosure logs that had none", signed)
 
 
-async def sign_heads_periodically(app: FastAPI) -> None:
-    """Sign the disclosure-log head at a fixed interval, so rewriting is detectable."""
-    interval = app.state.settings.consent.head_signing_interval_seconds
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await asyncio.to_thread(sign_head_now, app)
-        except Exception as exc:  # keep signing on the next tick; the log itself is intact
-            _log.warning("could not sign the log head: %s", type(exc).__name__)
+async def sign_heads_at_start(app: FastAPI) -> None:
+    try:
+        await asyncio.to_thread(sign_missing_heads, app)
+    except Exception as exc:  # the log itself is intact; the next append or samband sign-head signs
+        _log.warning("could not sign the log heads: %s", type(exc).__name__)

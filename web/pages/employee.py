@@ -173,7 +173,7 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         for p in view["participants"]:
             if not p["is_me"]:
                 recipients.append({"value": f"person:{p['actor_id']}", "label": f"{p['name']} ({t.case_role(p['case_role'])})"})
-    head = audit.latest_signed_head(session)
+    head = audit.latest_head(session, me.id)
     return {
         "me": me,
         "active": "portal",
@@ -215,9 +215,9 @@ def full_log(
     (a plain GET form), ``before`` pages back through older entries."""
     _require_employee(me)
     t = translator(request)
-    entries = audit.entries_about(session, me.id, limit=LOG_PAGE, before_seq=before if before and before > 0 else None)
+    entries = audit.entries_about(session, me.id, limit=LOG_PAGE, before_index=before if before and before > 0 else None)
     grants, _ = _consent(request).state(session, me.id)
-    older = entries[-1].seq if len(entries) == LOG_PAGE else None
+    older = entries[-1].leaf_index if len(entries) == LOG_PAGE and entries[-1].leaf_index > 0 else None
     lines = log_rows(session, t, me, entries, grants)
     people = log_lines.people(session, me, lines)
     chosen = next((p for p in people if p["id"] == person), None)
@@ -226,7 +226,7 @@ def full_log(
         lines = [line for line in lines if chosen["id"] in line["people"]]
     return render(request, "portal_log.html", {
         "me": me, "active": "log", "log": lines, "older": older, "people": people, "person": chosen,
-        "filter_error": problem, "signed_head": audit.latest_signed_head(session),
+        "filter_error": problem, "signed_head": audit.latest_head(session, me.id),
     }, status=422 if problem else 200)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -58,6 +58,11 @@ def basis_words(t: Translator, entry, grants: dict[str, Grant], *, prefix: str =
     if kind == "own":
         return t(f"{prefix}.own")
     return entry.basis_text or ""
+
+
+def _leaf_time(value: datetime) -> str:
+    """An entry's time as its leaf writes it (docs/disclosure-log.md), for the browser to match."""
+    return (value.astimezone(UTC) if value.tzinfo else value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _because(t: Translator, entry, grants: dict[str, Grant]) -> str:
@@ -236,7 +241,8 @@ def _render(session: Session, t: Translator, me: Actor, lines: list[_Line], gran
             stopped = t(f"deny.{code}") if t.has(f"deny.{code}") else t("deny.no_basis")
         return {"seq": e.seq, "at": e.occurred_at, "text": text[:1].upper() + text[1:], "outcome": e.outcome,
                 "purpose": t.purpose(e.purpose) if e.purpose else None, "basis": basis, "stopped": stopped,
-                "tag": e.tag}
+                "tag": e.tag, "entry_id": e.entry_id, "index": getattr(e, "leaf_index", None),
+                "leaf_at": _leaf_time(e.occurred_at)}  # what the browser matches to the entry's leaf
 
     out = []
     for ln in lines:

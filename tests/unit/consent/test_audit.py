@@ -1,4 +1,4 @@
-"""The disclosure log's chain and signed heads, on a real migrated database."""
+"""The disclosure log v2: per-person Merkle trees and signed heads, on a real migrated database."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from consent import audit
+from consent import audit, logformat, merkle
 from consent.audit import AuditTag
+from consent.models import DisclosureLogEntry, LogHead
 from directory.columns import utcnow
+from directory.errors import InvalidInput
 from tests.support.postgres import drop_database, fresh_database_url
 from web.database import make_engine, migrate, writer
 
@@ -22,88 +24,177 @@ def engine(tmp_path):
     migrate(url)
     engine = make_engine(url)
     yield writer(engine)
+    audit.register_signer(None, url)
     engine.dispose()
     drop_database(url)
 
 
-def _fill(engine, n: int) -> None:
+@pytest.fixture
+def key(engine):
+    key = Ed25519PrivateKey.generate()
+    audit.register_signer(key, engine.url.render_as_string(hide_password=False))
+    return key
+
+
+def _row(subject: str, i: int, **extra) -> dict:
+    return dict(
+        tag=AuditTag.DECISION_GRANTED, subject_id=subject, actor_id=f"actor-{i}", outcome="permit",
+        category="functional_ability", purpose="workplace_adaptation", basis_kind="consent", basis_ref=f"grant-{i}",
+        basis_text="ditt samtykke ✓", **extra,
+    )
+
+
+def _fill(engine, n: int, subjects=("subject",)) -> None:
+    """``n`` appends per subject, one transaction each, interleaved between subjects."""
+    for i in range(n):
+        with Session(engine) as session:
+            audit.append_many(session, [_row(s, i, at=utcnow() + timedelta(seconds=i)) for s in subjects])
+            session.commit()
+
+
+def _log(engine, subject="subject"):
     with Session(engine) as session:
-        for i in range(n):
-            audit.append(
-                session, tag=AuditTag.DECISION_GRANTED, subject_id="subject", actor_id=f"actor-{i}",
-                outcome="permit", category="functional_ability", purpose="workplace_adaptation",
-                basis_kind="consent", basis_ref=f"grant-{i}", basis_text="your consent",
-                at=utcnow() + timedelta(seconds=i),
-            )
+        tree = audit.tree_of(session, subject)
+        return tree, audit.leaf_hashes(session, subject, tree.size), session.exec(
+            select(LogHead).where(LogHead.log_id == tree.log_id).order_by(LogHead.tree_size)).all()
+
+
+def test_every_append_signs_a_head_and_every_proof_verifies(engine, key):
+    _fill(engine, 9, subjects=("anna", "bjørn"))
+    for subject in ("anna", "bjørn"):
+        tree, leaves, heads = _log(engine, subject)
+        assert tree.size == 9 and tree.log_id == logformat.log_id(subject)
+        assert [h.tree_size for h in heads] == list(range(1, 10))  # one head per append
+        for head in heads:
+            assert logformat.head_problem(audit.head_json(head), key.public_key()) is None
+            assert head.root_hash == merkle.root(leaves[: head.tree_size]).hex()
+        proofs = audit.Tree(leaves)
+        for i in range(9):
+            assert proofs.inclusion_proof(i) == merkle.inclusion_proof(i, leaves)
+            merkle.verify_inclusion(leaves[i], i, 9, proofs.inclusion_proof(i), bytes.fromhex(heads[-1].root_hash))
+        with Session(engine) as session:
+            for m in range(0, 10):
+                answer = audit.consistency(session, tree, tree.log_id, m, None, key)
+                merkle.verify_consistency(m, 9, bytes.fromhex(answer["first"]["root_hash"]),
+                                          bytes.fromhex(answer["second"]["root_hash"]),
+                                          [bytes.fromhex(p) for p in answer["proof"]])
+            with pytest.raises(InvalidInput, match="must not be larger"):
+                audit.consistency(session, tree, tree.log_id, 5, 3, key)
+            with pytest.raises(InvalidInput, match="no head of size 12"):
+                audit.consistency(session, tree, tree.log_id, 1, 12, key)
+
+
+def test_a_leaf_is_the_entry_as_stored_and_time_never_goes_back(engine, key):
+    later = utcnow() + timedelta(hours=1)
+    with Session(engine) as session:
+        audit.append_many(session, [_row("s", 0, at=later), _row("s", 1, at=later - timedelta(minutes=5)), _row("t", 2)])
         session.commit()
-
-
-def test_untouched_log_verifies(engine):
-    key = Ed25519PrivateKey.generate()
-    _fill(engine, 20)
     with Session(engine) as session:
-        assert audit.sign_head(session, key) is not None
+        entries = audit.entries_about(session, "s")
+        assert [e.leaf_index for e in entries] == [1, 0]
+        assert entries[0].occurred_at == entries[1].occurred_at == later  # stamped no earlier than the leaf before
+        for e in entries:
+            assert merkle.leaf_hash(audit.leaf_of(e)) == e.leaf_hash
+            assert '"log_id":"%s"' % logformat.log_id("s") in audit.leaf_of(e).decode()
+        assert audit.tree_of(session, "t").size == 1
+
+
+def test_untouched_log_verifies(engine, key):
+    _fill(engine, 20, subjects=("a", "b", "c"))
+    with Session(engine) as session:
         report = audit.verify(session, key.public_key())
-    assert report.ok and report.entries == 20 and report.signed_heads == 1
+    assert report.ok and report.logs == 3 and report.entries == 60 and report.signed_heads == 60
 
 
-def test_changed_row_is_named(engine):
-    key = Ed25519PrivateKey.generate()
+def test_changed_row_is_named(engine, key):
+    _fill(engine, 10, subjects=("a", "b"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE disclosure_log SET recipient_id = 'someone-else' WHERE subject_id = 'b' AND leaf_index = 6"))
+    with Session(engine) as session:
+        report = audit.verify(session, key.public_key())
+    assert not report.ok and report.problems == [
+        f"log {logformat.log_id('b')} (subject b): entry 6 was altered (its content no longer matches its leaf hash)"]
+
+
+def test_removed_row_is_named(engine, key):
     _fill(engine, 10)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE disclosure_log SET recipient_id = 'someone-else' WHERE seq = 7"))
+        conn.execute(text("DELETE FROM disclosure_log WHERE leaf_index = 4"))
     with Session(engine) as session:
         report = audit.verify(session, key.public_key())
-    assert not report.ok and report.first_bad_seq == 7 and "entry 7 was altered" in report.problem
+    assert not report.ok and "entry 4 was removed" in report.problem
 
 
-def test_removed_row_is_named(engine):
-    key = Ed25519PrivateKey.generate()
-    _fill(engine, 10)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM disclosure_log WHERE seq = 4"))
-    with Session(engine) as session:
-        report = audit.verify(session, key.public_key())
-    assert not report.ok and report.first_bad_seq == 4 and "removed" in report.problem
-
-
-def test_consistent_rewrite_is_caught_by_signed_head(engine):
-    """Someone edits entry 3 and recomputes every hash after it: the chain looks fine,
-    but the signed head no longer matches."""
-    key = Ed25519PrivateKey.generate()
+def test_consistent_rewrite_is_caught_by_signed_head(engine, key):
+    """Someone edits entry 3 and recomputes its leaf hash and the tree: the entries and
+    the tree agree, but the signed heads no longer match."""
     _fill(engine, 6)
     with Session(engine) as session:
-        audit.sign_head(session, key)
-    with Session(engine) as session:
-        rows = session.exec(audit.select(audit.DisclosureLogEntry).order_by(audit.DisclosureLogEntry.seq)).all()
-        prev = rows[1].entry_hash
-        for row in rows[2:]:
-            if row.seq == 3:
-                row.basis_text = "forged"
-            row.prev_hash = prev
-            row.entry_hash = audit.entry_digest(row)
-            prev = row.entry_hash
-            session.add(row)
+        entry = session.exec(select(DisclosureLogEntry).where(DisclosureLogEntry.leaf_index == 3)).one()
+        entry.basis_text = "forged"
+        entry.leaf_hash = merkle.leaf_hash(audit.leaf_of(entry))
+        session.add(entry)
         session.commit()
+    with Session(engine) as session:
         report = audit.verify(session, key.public_key())
-    assert not report.ok and report.first_bad_seq == 6 and "signed head" in report.problem
+    assert not report.ok and "entry 3 was altered" not in report.problem
+    assert "rewritten at or before entry 3 (it no longer matches the signed head of size 4)" in report.problem
 
 
-def test_truncated_tail_behind_signed_head_is_caught(engine):
-    key = Ed25519PrivateKey.generate()
+def test_truncated_tail_is_caught_while_a_head_or_the_tree_remembers_it(engine, key):
     _fill(engine, 5)
-    with Session(engine) as session:
-        audit.sign_head(session, key)
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM disclosure_log WHERE seq >= 4"))
+        conn.execute(text("DELETE FROM disclosure_log WHERE leaf_index >= 3"))
     with Session(engine) as session:
-        report = audit.verify(session, key.public_key())
-    assert not report.ok and report.first_bad_seq == 4
+        assert "entries 3..4 were removed (a signed head covers them)" in audit.verify(session, key.public_key()).problem
+    with engine.begin() as conn:  # the heads covering them go too: the tree row still says 5
+        conn.execute(text("DELETE FROM disclosure_log_tree_head WHERE tree_size >= 4"))
+    with Session(engine) as session:
+        assert "the tree row says 5 entries but 3 are stored" in audit.verify(session, key.public_key()).problem
 
 
-def test_signature_by_another_key_fails(engine):
+def test_a_cut_that_leaves_the_database_consistent_is_caught_by_what_a_witness_saw(engine, key):
+    _fill(engine, 5)
+    _tree, _leaves, heads = _log(engine)
+    seen = {heads[-1].log_id: audit.head_json(heads[-1])}
+    with Session(engine) as session:
+        assert audit.verify(session, key.public_key(), witnessed=seen).ok
+    _cut(engine, "subject", 3)
+    with Session(engine) as session:
+        assert audit.verify(session, key.public_key()).ok  # nothing in the database shows it
+        report = audit.verify(session, key.public_key(), witnessed=seen)
+    assert not report.ok and "CUT: the witness saw 5 entries; the log now has 3" in report.problem
+
+
+def _cut(engine, subject: str, keep: int) -> None:
+    """What an attacker with the database does: drop the tail, its heads, and rewind the tree."""
+    with Session(engine) as session:
+        leaves = audit.leaf_hashes(session, subject, keep)
+        frontier = merkle.Frontier()
+        for leaf in leaves:
+            frontier = frontier.append(leaf)
+        session.execute(text("DELETE FROM disclosure_log WHERE subject_id = :s AND leaf_index >= :k"), {"s": subject, "k": keep})
+        session.execute(text("DELETE FROM disclosure_log_tree_head WHERE log_id = :l AND tree_size > :k"),
+                        {"l": logformat.log_id(subject), "k": keep})
+        session.execute(text("UPDATE disclosure_log_tree SET size = :k, frontier = :f WHERE subject_id = :s"),
+                        {"k": keep, "f": frontier.pack(), "s": subject})
+        session.commit()
+
+
+def test_signature_by_another_key_fails(engine, key):
     _fill(engine, 3)
     with Session(engine) as session:
-        audit.sign_head(session, Ed25519PrivateKey.generate())
         report = audit.verify(session, Ed25519PrivateKey.generate().public_key())
     assert not report.ok and "invalid signature" in report.problem
+
+
+def test_heads_missing_after_the_migration_are_signed_once(engine, key):
+    audit.register_signer(None, engine.url.render_as_string(hide_password=False))
+    _fill(engine, 4, subjects=("a", "b"))  # no key registered: no heads
+    with Session(engine) as session:
+        report = audit.verify(session, key.public_key())
+        assert report.ok and report.signed_heads == 0 and report.unsigned == 2
+        assert audit.sign_missing_heads(session, key) == 2
+        assert audit.sign_missing_heads(session, key) == 0
+        report = audit.verify(session, key.public_key())
+    assert report.ok and report.signed_heads == 2 and report.unsigned == 0
