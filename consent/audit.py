@@ -120,7 +120,8 @@ def append_many(session: Session, rows: list[dict]) -> list[int]:
     instants = {subject: hold_subject(session, subject) for subject in sorted(groups)}
     if session.autoflush:  # a Core statement does not autoflush as an ORM query does
         session.flush()
-    trees = {t.subject_id: t for t in session.execute(select(_TREE).where(_TREE.c.subject_id.in_(list(groups)))).all()}
+    db = session.connection()  # Core statements on the transaction's connection: no ORM work per statement
+    trees = {t.subject_id: t for t in db.execute(select(_TREE).where(_TREE.c.subject_id.in_(list(groups)))).all()}
     values: list[dict] = [{}] * len(rows)
     grown, created = [], []
     for subject, positions in groups.items():
@@ -146,11 +147,11 @@ def append_many(session: Session, rows: list[dict]) -> list[int]:
         state = {"log_id": log, "subject_id": subject, "size": frontier.size, "frontier": frontier.pack(), "last_at": last}
         (grown if tree else created).append(state)
         trees[subject] = state
-    seqs = session.execute(_ENTRY.insert().returning(_ENTRY.c.seq, sort_by_parameter_order=True), values).scalars().all()
+    seqs = db.execute(_ENTRY.insert().returning(_ENTRY.c.seq, sort_by_parameter_order=True), values).scalars().all()
     if created:
-        session.execute(_TREE.insert(), created)
+        db.execute(_TREE.insert(), created)
     if grown:
-        session.execute(
+        db.execute(
             update(_TREE).where(_TREE.c.log_id == bindparam("b_log_id")).values(
                 size=bindparam("size"), frontier=bindparam("frontier"), last_at=bindparam("last_at")),
             [{"b_log_id": g["log_id"], "size": g["size"], "frontier": g["frontier"], "last_at": g["last_at"]} for g in grown],
@@ -158,7 +159,7 @@ def append_many(session: Session, rows: list[dict]) -> list[int]:
     signer = signer_for(session)
     if signer is not None:
         signed_at = utcnow()
-        session.execute(_HEAD.insert(), [
+        db.execute(_HEAD.insert(), [
             _head_row(logformat.sign_head(signer, s["log_id"], s["size"], _root(s).hex(), signed_at))
             for s in (*created, *grown)
         ])
