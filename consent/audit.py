@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, and_, bindparam, func, insert, update
+from sqlalchemy import Engine, and_, bindparam, func, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
@@ -372,6 +372,7 @@ class VerifyReport:
     signed_heads: int = 0
     problems: list[str] = field(default_factory=list)
     unsigned: int = 0  # logs whose newest entries no head covers yet (sign-head signs them)
+    stopped: bool = False  # gave up after ``most`` problems
 
     @property
     def problem(self) -> str | None:
@@ -412,6 +413,9 @@ def verify(session: Session, public_key: Ed25519PublicKey, *, witnessed: dict[st
                                  report, (witnessed or {}).get(tree.log_id))
             if problem:
                 report.problems.append(f"log {tree.log_id} (subject {tree.subject_id}): {problem}")
+                if len(report.problems) >= most:
+                    report.stopped = True
+                    break
         session.expunge_all()
     if len(report.problems) < most:
         # Entries or heads that no tree row accounts for: a tree row was deleted.
