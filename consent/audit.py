@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, and_, bindparam, func, update
+from sqlalchemy import and_, bindparam, func, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
@@ -88,8 +88,7 @@ def register_signer(signer: Ed25519PrivateKey | None, database_url: str | None =
 
 
 def signer_for(session: Session) -> Ed25519PrivateKey | None:
-    bind = session.get_bind()
-    url = bind.url if isinstance(bind, Engine) or hasattr(bind, "url") else None
+    url = getattr(session.get_bind(), "url", None)  # an Engine, or writer()'s engine with options
     return _signers.get(_database(url)) or _signers.get("")
 
 
