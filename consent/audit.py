@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, and_, bindparam, func, insert, update
+from sqlalchemy import and_, bindparam, func, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
@@ -69,6 +69,7 @@ _HEAD = LogHead.__table__
 # two apps in one process (tests) each sign their own database's heads with their key.
 
 _signers: dict[str, Ed25519PrivateKey] = {}
+_key_ids: dict[int, str] = {}  # id(signer) -> its key id, computed once (only registered signers are held)
 
 
 def _database(url) -> str:
@@ -82,15 +83,24 @@ def register_signer(signer: Ed25519PrivateKey | None, database_url: str | None =
         _signers.pop(key, None)
     else:
         _signers[key] = signer
+    _key_ids.clear()
+    _key_ids.update({id(s): logformat.key_id(s.public_key()) for s in _signers.values()})
 
 
 def signer_for(session: Session) -> Ed25519PrivateKey | None:
-    bind = session.get_bind()
-    url = bind.url if isinstance(bind, Engine) or hasattr(bind, "url") else None
+    url = getattr(session.get_bind(), "url", None)  # an Engine, or writer()'s engine with options
     return _signers.get(_database(url)) or _signers.get("")
 
 
 # --- appending -----------------------------------------------------------------------
+
+# Built once: an append is a handful of statements, and building them costs as much as running them.
+_TREES = select(_TREE).where(_TREE.c.subject_id.in_(bindparam("subjects", expanding=True)))
+_INSERT_ENTRIES = _ENTRY.insert().returning(_ENTRY.c.seq, sort_by_parameter_order=True)
+_INSERT_TREES = _TREE.insert()
+_INSERT_HEADS = _HEAD.insert()
+_GROW = update(_TREE).where(_TREE.c.log_id == bindparam("b_log_id")).values(
+    size=bindparam("size"), frontier=bindparam("frontier"), last_at=bindparam("last_at"))
 
 
 def append(session: Session, *, tag: AuditTag, subject_id: str, actor_id: str, outcome: str, **fields) -> DisclosureLogEntry:
@@ -120,7 +130,8 @@ def append_many(session: Session, rows: list[dict]) -> list[int]:
     instants = {subject: hold_subject(session, subject) for subject in sorted(groups)}
     if session.autoflush:  # a Core statement does not autoflush as an ORM query does
         session.flush()
-    trees = {t.subject_id: t for t in session.execute(select(_TREE).where(_TREE.c.subject_id.in_(list(groups)))).all()}
+    db = session.connection()  # Core statements on the transaction's connection: no ORM work per statement
+    trees = {t.subject_id: t for t in db.execute(_TREES, {"subjects": list(groups)}).all()}
     values: list[dict] = [{}] * len(rows)
     grown, created = [], []
     for subject, positions in groups.items():
@@ -146,20 +157,17 @@ def append_many(session: Session, rows: list[dict]) -> list[int]:
         state = {"log_id": log, "subject_id": subject, "size": frontier.size, "frontier": frontier.pack(), "last_at": last}
         (grown if tree else created).append(state)
         trees[subject] = state
-    seqs = session.execute(_ENTRY.insert().returning(_ENTRY.c.seq, sort_by_parameter_order=True), values).scalars().all()
+    seqs = db.execute(_INSERT_ENTRIES, values).scalars().all()
     if created:
-        session.execute(_TREE.insert(), created)
+        db.execute(_INSERT_TREES, created)
     if grown:
-        session.execute(
-            update(_TREE).where(_TREE.c.log_id == bindparam("b_log_id")).values(
-                size=bindparam("size"), frontier=bindparam("frontier"), last_at=bindparam("last_at")),
-            [{"b_log_id": g["log_id"], "size": g["size"], "frontier": g["frontier"], "last_at": g["last_at"]} for g in grown],
-        )
+        db.execute(_GROW, [{"b_log_id": g["log_id"], "size": g["size"], "frontier": g["frontier"], "last_at": g["last_at"]}
+                           for g in grown])
     signer = signer_for(session)
     if signer is not None:
-        signed_at = utcnow()
-        session.execute(_HEAD.insert(), [
-            _head_row(logformat.sign_head(signer, s["log_id"], s["size"], _root(s).hex(), signed_at))
+        signed_at, kid = utcnow(), _key_ids.get(id(signer))
+        db.execute(_INSERT_HEADS, [
+            _head_row(logformat.sign_head(signer, s["log_id"], s["size"], _root(s).hex(), signed_at, kid=kid))
             for s in (*created, *grown)
         ])
     return list(seqs)
@@ -363,6 +371,7 @@ class VerifyReport:
     signed_heads: int = 0
     problems: list[str] = field(default_factory=list)
     unsigned: int = 0  # logs whose newest entries no head covers yet (sign-head signs them)
+    stopped: bool = False  # gave up after ``most`` problems
 
     @property
     def problem(self) -> str | None:
@@ -403,6 +412,9 @@ def verify(session: Session, public_key: Ed25519PublicKey, *, witnessed: dict[st
                                  report, (witnessed or {}).get(tree.log_id))
             if problem:
                 report.problems.append(f"log {tree.log_id} (subject {tree.subject_id}): {problem}")
+                if len(report.problems) >= most:
+                    report.stopped = True
+                    break
         session.expunge_all()
     if len(report.problems) < most:
         # Entries or heads that no tree row accounts for: a tree row was deleted.

@@ -74,12 +74,13 @@ def public_key_json(public_key: Ed25519PublicKey) -> dict:
     return {"key_id": key_id(public_key), "ed25519": b64url(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))}
 
 
-def sign_head(signer: Ed25519PrivateKey, log: str, tree_size: int, root_hash: str, signed_at: datetime) -> dict:
-    """A signed tree head in its JSON form."""
+def sign_head(signer: Ed25519PrivateKey, log: str, tree_size: int, root_hash: str, signed_at: datetime,
+              *, kid: str | None = None) -> dict:
+    """A signed tree head in its JSON form (``kid``: the signer's key id, when the caller has it)."""
     when = timestamp(signed_at)
     return {
         "log_id": log, "tree_size": tree_size, "root_hash": root_hash, "signed_at": when,
-        "key_id": key_id(signer.public_key()), "signature": b64url(signer.sign(head_message(log, tree_size, root_hash, when))),
+        "key_id": kid or key_id(signer.public_key()), "signature": b64url(signer.sign(head_message(log, tree_size, root_hash, when))),
     }
 
 

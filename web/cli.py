@@ -113,7 +113,8 @@ def cmd_verify_log(settings: Settings, args) -> int:
         return 0
     for problem in report.problems:
         print(f"FAILED: {problem}")
-    print(f"{len(report.problems)} problem(s) in {report.logs} logs checked")
+    more = f" (stopped after the first {len(report.problems)})" if report.stopped else ""
+    print(f"{len(report.problems)} problem(s) in {report.logs} logs checked{more}")
     return 1
 
 

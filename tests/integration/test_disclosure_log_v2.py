@@ -221,6 +221,33 @@ def test_samband_witness_sees_the_log_grow_then_reports_a_cut_and_verify_log_agr
     assert forked.returncode == 2 and f"FORK: log {logformat.log_id(hansen.actor_id)}" in forked.stdout, forked.stdout
 
 
+def test_witness_alerts_on_heads_another_key_signed(world, tmp_path):
+    _grant(world, world.person("lise").actor_id)
+    other = tmp_path / "other.pub"
+    other.write_bytes(logformat.public_key_pem(Ed25519PrivateKey.generate().public_key()))
+    run = _run("witness", "--url", world.base_url, "--public-key", str(other), "--state", str(tmp_path / "s.json"), "--token", TOKEN)
+    assert run.returncode == 2 and f"BAD SIGNATURE: log {logformat.log_id(world.person('hansen').actor_id)}" in run.stdout
+
+
+def test_the_client_never_loads_the_database_layer():
+    """``samband-witness`` runs anywhere: no SQLAlchemy, no server code."""
+    probe = "import sys, consent.witness; print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'web')))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60).stdout.strip() == "[]"
+
+
+def test_a_log_without_a_head_gets_one_when_hansen_looks(world):
+    """After the v2 migration no head exists until the first append, start-up or sign-head;
+    Hansen's page does not wait for them."""
+    hansen = world.person("hansen")
+    _grant(world, world.person("lise").actor_id)
+    with world.engine.begin() as conn:
+        conn.execute(text("DELETE FROM disclosure_log_tree_head"))
+    page = hansen.ok(hansen.get("/consent/log"))
+    _verify_page(page, hansen.actor_id)
+    with Session(world.engine) as session:
+        assert audit.latest_head(session, hansen.actor_id).tree_size == page["head"]["tree_size"] == len(page["entries"])
+
+
 def test_witness_needs_the_public_key_and_says_so(world, tmp_path):
     missing = _run("witness", "--url", world.base_url, "--public-key", str(tmp_path / "nope.pem"),
                    "--state", str(tmp_path / "s.json"), "--token", TOKEN)
