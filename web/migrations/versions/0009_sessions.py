@@ -1,7 +1,7 @@
 """browser sessions the server can end
 
-Revision ID: 0008_sessions
-Revises: 0007_idempotency
+Revision ID: 0009_sessions
+Revises: 0008_logv2
 Create Date: 2026-12-03 17:00:00.000000
 
 """
@@ -15,8 +15,8 @@ import directory.columns
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0008_sessions'
-down_revision: Union[str, Sequence[str], None] = '0007_idempotency'
+revision: str = '0009_sessions'
+down_revision: Union[str, Sequence[str], None] = '0008_logv2'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
