@@ -1,9 +1,7 @@
 """One person's disclosure log, in the order his log shows it.
 
 The race tests ask "was this entry ordered before that one?" of the log itself, never
-of the clock.  Today a person's entries are ordered by the chain's ``seq``; when each
-person has his own log (issue 10, log v2) this is the one place that switches to his
-leaf index.
+of the clock: each person's log is his own Merkle tree, so its order is the leaf index.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ def entries_in_log_order(session: Session, subject_id: str) -> list[DisclosureLo
     """Every log entry about ``subject_id``, first to last as his log orders them."""
     return list(session.exec(
         select(DisclosureLogEntry).where(DisclosureLogEntry.subject_id == subject_id)
-        .order_by(col(DisclosureLogEntry.seq))
+        .order_by(col(DisclosureLogEntry.leaf_index))
     ).all())
 
 
