@@ -444,7 +444,6 @@ def verify(session: Session, public_key: Ed25519PublicKey, *, witnessed: dict[st
 
 
 def _check_log(tree, rows, heads, public_key, want_kid, report: VerifyReport, witnessed: dict | None) -> str | None:
-    log = tree.log_id
     frontier = merkle.Frontier()
     roots: dict[int, bytes] = {}
     wanted = {h.tree_size for h in heads} | ({int(witnessed["tree_size"])} if witnessed else set())

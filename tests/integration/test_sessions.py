@@ -23,7 +23,6 @@ import websockets
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from directory.columns import utcnow
 from tests.support.aio import run
 from tests.support.server import running_server
 from tests.support.tokens import code_from, csrf_token_of, parse_login_page, portal_login, submit_credentials
