@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import text
 
 from consent import logformat, merkle
-from messaging.client import ConsentMissing
+from tests.support.log_scene import cut_log_tail, log_exchange
 from tests.support.server import running_server
 
 WAIT = 60_000  # a loaded 2-core machine
@@ -38,21 +38,6 @@ def server(tmp_path):
     """The live server, with the witness API on."""
     with running_server(tmp_path, witness_token=TOKEN) as live:
         yield live
-
-
-def _exchange(world, clients) -> None:
-    """Entries in Hansen's log: a consent, a message sent and read twice, one stopped."""
-    d = world.demo.actors
-    world.grant_from_hansen(d["lise"])
-    case_id = world.demo.cases["hansen"]
-    gp = clients("solberg")
-    thread = gp.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]
-    sent = gp.send(case_id, thread, "functional_assessment", {"functional_ability": "Kan jobbe halv dag."})
-    clients("lise").read(sent["id"])
-    clients("lise").read(sent["id"])
-    other = gp.start_thread(case_id, [d["vold"]], topic="functional_assessment")["id"]
-    with pytest.raises(ConsentMissing):
-        gp.send(case_id, other, "functional_assessment", {"functional_ability": "Kan jobbe halv dag."})
 
 
 def _visit(b, lang: str = "nb") -> str:
@@ -98,7 +83,7 @@ def _broken(b, lang: str, reason: str) -> None:
 
 
 def _first_visit(world, clients, browsers, phone: bool):
-    _exchange(world, clients)
+    log_exchange(world, clients)
     b = browsers("hansen", phone=phone)
     b.page.wait_for_url("**/portal", timeout=WAIT)
     assert _visit(b) == "ok"
@@ -180,25 +165,6 @@ def _witness(server, tmp_path, key: str) -> subprocess.CompletedProcess:
          "--token", TOKEN], capture_output=True, text=True, timeout=120, check=False)
 
 
-def _cut(world, keep: int) -> None:
-    """Cut Hansen's log to its first ``keep`` entries as a careful intruder would: the
-    rows and the newer heads go, and the tree is put back to that size, so the server's
-    own log is consistent again (and a head of that size exists)."""
-    hansen = world.demo.actors["hansen"]
-    log = logformat.log_id(hansen)
-    with world.engine.begin() as db:
-        db.execute(text("DELETE FROM disclosure_log WHERE subject_id = :s AND leaf_index >= :k"), {"s": hansen, "k": keep})
-        db.execute(text("DELETE FROM disclosure_log_tree_head WHERE log_id = :l AND tree_size > :k"), {"l": log, "k": keep})
-        rows = db.execute(text("SELECT leaf_hash, occurred_at FROM disclosure_log WHERE subject_id = :s ORDER BY leaf_index"),
-                          {"s": hansen}).all()
-        frontier = merkle.Frontier()
-        for row in rows:
-            frontier = frontier.append(bytes(row.leaf_hash))
-        db.execute(text("UPDATE disclosure_log_tree SET size = :n, frontier = :f, last_at = :t WHERE log_id = :l"),
-                   {"n": frontier.size, "f": frontier.pack(), "t": rows[-1].occurred_at, "l": log})
-
-
-@pytest.mark.parametrize("phone", [False, True], ids=["desk", "phone"])
 def test_hansens_log_cut_at_the_tail_is_shown_to_him_and_the_witness_reports_it(
         browsers, world, clients, server, tmp_path, phone):
     b = _first_visit(world, clients, browsers, phone)
@@ -206,7 +172,7 @@ def test_hansens_log_cut_at_the_tail_is_shown_to_him_and_the_witness_reports_it(
     first = _witness(server, tmp_path, key)
     assert first.returncode == 0, first.stdout + first.stderr
     size = _size(world)
-    _cut(world, size - 3)
+    cut_log_tail(world.engine, world.demo.actors["hansen"], size - 3)
     assert _size(world) == size - 3
 
     assert _visit(b) == "broken"
@@ -235,7 +201,7 @@ def test_a_page_of_his_log_is_checked_against_the_saved_head_after_it_grew(brows
     extend the saved one, and the browser says the log was rewritten."""
     b = _first_visit(world, clients, browsers, False)
     size = _size(world)
-    _cut(world, size - 2)
+    cut_log_tail(world.engine, world.demo.actors["hansen"], size - 2)
     while _size(world) < size + 1:
         world.grant_from_hansen(world.demo.actors["lise"])
     assert _visit(b) == "broken"

@@ -7,28 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from messaging.client import ConsentMissing
+from tests.support.log_scene import log_exchange
 
 WAIT = 60_000  # a loaded 2-core machine
 
 
-def _exchange(world, clients) -> None:
-    d = world.demo.actors
-    world.grant_from_hansen(d["lise"])
-    case_id = world.demo.cases["hansen"]
-    gp = clients("solberg")
-    thread = gp.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]
-    sent = gp.send(case_id, thread, "functional_assessment", {"functional_ability": "Kan jobbe halv dag."})
-    clients("lise").read(sent["id"])
-    clients("lise").read(sent["id"])
-    other = gp.start_thread(case_id, [d["vold"]], topic="functional_assessment")["id"]
-    with pytest.raises(ConsentMissing):
-        gp.send(case_id, other, "functional_assessment", {"functional_ability": "Kan jobbe halv dag."})
-
-
 @pytest.mark.parametrize("phone", [False, True], ids=["desk", "phone"])
 def test_hansen_reads_filters_and_unfolds_his_log(browsers, world, clients, phone):
-    _exchange(world, clients)
+    log_exchange(world, clients)
     d = world.demo.actors
     b = browsers("hansen", phone=phone)
     page = b.page

@@ -12,11 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from sqlalchemy import text
 from sqlmodel import Session
 
 from consent import audit, logformat, merkle
+from tests.support.log_scene import cut_log_tail
 from tests.support.server import running_server
 
 TOKEN = "witness-token-0123456789"
@@ -191,20 +195,6 @@ def _run(*argv, env=None, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([*SAMBAND, *argv], env=env or dict(os.environ), capture_output=True, text=True, timeout=120, **kw)
 
 
-def _cut(engine, subject: str, keep: int) -> None:
-    """An attacker with the database: the tail goes, with its heads, and the tree is rewound."""
-    with Session(engine) as session:
-        frontier = merkle.Frontier()
-        for leaf in audit.leaf_hashes(session, subject, keep):
-            frontier = frontier.append(leaf)
-        session.execute(text("DELETE FROM disclosure_log WHERE subject_id = :s AND leaf_index >= :k"), {"s": subject, "k": keep})
-        session.execute(text("DELETE FROM disclosure_log_tree_head WHERE log_id = :l AND tree_size > :k"),
-                        {"l": logformat.log_id(subject), "k": keep})
-        session.execute(text("UPDATE disclosure_log_tree SET size = :k, frontier = :f WHERE subject_id = :s"),
-                        {"k": keep, "f": frontier.pack(), "s": subject})
-        session.commit()
-
-
 def test_samband_witness_sees_the_log_grow_then_reports_a_cut_and_verify_log_agrees(world, tmp_path):
     env = _env(world)
     public, state = tmp_path / "log.pub", tmp_path / "witness.json"
@@ -225,7 +215,7 @@ def test_samband_witness_sees_the_log_grow_then_reports_a_cut_and_verify_log_agr
     verified = _run("verify-log", "--public-key", str(public), "--witness-state", str(state), env=env)
     assert verified.returncode == 0 and verified.stdout.startswith("OK: 3 logs"), verified.stdout + verified.stderr
 
-    _cut(world.engine, hansen.actor_id, base + 5)
+    cut_log_tail(world.engine, hansen.actor_id, base + 5)
     cut = _run(*witness)
     assert cut.returncode == 2, cut.stdout + cut.stderr
     assert f"CUT: log {logformat.log_id(hansen.actor_id)} now has {base + 5} entries; this witness saw {base + 8}" in cut.stdout

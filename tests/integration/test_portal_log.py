@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from consent.models import DisclosureLogEntry
-from messaging.client import ConsentMissing
+from tests.support.log_scene import log_exchange
 from tests.support.tokens import portal_login
 from web.i18n import COOKIE, MONTHS
 
@@ -38,22 +38,7 @@ def _lines(page: str) -> list[dict]:
 
 @pytest.fixture
 def exchange(world, clients):
-    """Hansen lets Lise see his functional ability; the GP sends her an assessment, which
-    she opens twice; the GP's attempt to send the same to the company physician, who has
-    no consent, is stopped."""
-    d = world.demo.actors
-    world.grant_from_hansen(d["lise"])
-    case_id = world.demo.cases["hansen"]
-    gp = clients("solberg")
-    thread = gp.start_thread(case_id, [d["lise"]], topic="functional_assessment")["id"]
-    sent = gp.send(case_id, thread, "functional_assessment", {"functional_ability": "Kan jobbe halv dag."})
-    lise = clients("lise")
-    lise.read(sent["id"])
-    lise.read(sent["id"])
-    other = gp.start_thread(case_id, [d["vold"]], topic="functional_assessment")["id"]
-    with pytest.raises(ConsentMissing):
-        gp.send(case_id, other, "functional_assessment", {"functional_ability": "Kan jobbe halv dag."})
-    return sent
+    return log_exchange(world, clients)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from consent.audit import AuditTag
 from consent.models import DisclosureLogEntry, LogHead
 from directory.columns import utcnow
 from directory.errors import InvalidInput
+from tests.support.log_scene import cut_log_tail
 from tests.support.postgres import drop_database, fresh_database_url
 from web.database import make_engine, migrate, writer
 
@@ -159,26 +160,11 @@ def test_a_cut_that_leaves_the_database_consistent_is_caught_by_what_a_witness_s
     seen = {heads[-1].log_id: audit.head_json(heads[-1])}
     with Session(engine) as session:
         assert audit.verify(session, key.public_key(), witnessed=seen).ok
-    _cut(engine, "subject", 3)
+    cut_log_tail(engine, "subject", 3)
     with Session(engine) as session:
         assert audit.verify(session, key.public_key()).ok  # nothing in the database shows it
         report = audit.verify(session, key.public_key(), witnessed=seen)
     assert not report.ok and "CUT: the witness saw 5 entries; the log now has 3" in report.problem
-
-
-def _cut(engine, subject: str, keep: int) -> None:
-    """What an attacker with the database does: drop the tail, its heads, and rewind the tree."""
-    with Session(engine) as session:
-        leaves = audit.leaf_hashes(session, subject, keep)
-        frontier = merkle.Frontier()
-        for leaf in leaves:
-            frontier = frontier.append(leaf)
-        session.execute(text("DELETE FROM disclosure_log WHERE subject_id = :s AND leaf_index >= :k"), {"s": subject, "k": keep})
-        session.execute(text("DELETE FROM disclosure_log_tree_head WHERE log_id = :l AND tree_size > :k"),
-                        {"l": logformat.log_id(subject), "k": keep})
-        session.execute(text("UPDATE disclosure_log_tree SET size = :k, frontier = :f WHERE subject_id = :s"),
-                        {"k": keep, "f": frontier.pack(), "s": subject})
-        session.commit()
 
 
 def test_signature_by_another_key_fails(engine, key):
