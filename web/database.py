@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from alembic import command
@@ -25,7 +27,11 @@ def make_engine(url: str) -> Engine:
             # Let SQLAlchemy, not pysqlite, open transactions, so BEGIN can be IMMEDIATE.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL is a property of the file (``migrate`` sets it).  Switching needs the
+            # database to itself, so a connection that finds it set leaves it alone:
+            # asking again while another connection reads fails at once with "locked".
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -88,6 +94,10 @@ def migrate(url: str) -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         command.upgrade(alembic_config(url), "head")
+        if path and path != ":memory:":
+            # Into WAL once, here, while nothing else has the file open (see make_engine).
+            with closing(sqlite3.connect(path, timeout=30)) as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
         return
     lock_engine = create_engine(url, poolclass=NullPool)
     try:
