@@ -61,7 +61,8 @@ async function openOne(message, identity, ownKeys) {
       encryptionPrivate: privateKeyFor(identity, peek.kemId), kemId: peek.kemId,
       senderPublicKey: await senderKey(h.senderId, h.senderKeyId), recipientId: me(),
     });
-    return { ...out, status: "opened", form: join(opened.header.kind, opened.sections) };
+    const joined = join(opened.header.kind, opened.sections);
+    return { ...out, status: "opened", form: joined.form, withheld: joined.withheld };
   } catch (error) {
     return { ...out, status: error?.name === "NoMatchingKey" ? "no_key" : "could_not_open" };
   }
