@@ -25,6 +25,7 @@ idempotent (a purged case has ``purged_at``) and works one case per transaction.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tomllib
 from dataclasses import dataclass
@@ -107,19 +108,12 @@ def parse_retention(text: str) -> RetentionRules:
     return RetentionRules(version, days, warn, keep["basis"], ends)
 
 
+@functools.cache
 def rules() -> RetentionRules:
+    """The newest retention rule set (``messaging/rules/retention-*.toml``), read once."""
     from messaging.rules import load_retention
 
-    return _cached(load_retention)
-
-
-_rules_cache: list[RetentionRules] = []
-
-
-def _cached(loader) -> RetentionRules:
-    if not _rules_cache:
-        _rules_cache.append(loader())
-    return _rules_cache[0]
+    return load_retention()
 
 
 # --- read-only --------------------------------------------------------------------------

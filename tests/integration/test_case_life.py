@@ -179,3 +179,38 @@ def test_the_purge_with_a_test_clock_deletes_content_keeps_metadata_and_the_log_
     purged = [e for e in entries if e["tag"] == "case:content:purged"]
     assert len(purged) == 1 and "1 messages' content deleted" in purged[0]["reason"]
     assert any(e["tag"] == "disclosure:message:granted" for e in entries)  # the log keeps what was shared
+
+
+def test_the_portal_warns_before_the_purge_and_his_log_says_what_happened(world, clients, browser):
+    case_id, _thread, _sent = _a_conversation(world, clients)
+    eide = world.person("eide")
+    eide.ok(_close(eide, case_id, "new_employer"))
+    hansen = browser("hansen")
+    page = hansen.get("/portal").text
+    assert 'data-testid="case-closed"' in page and "ny arbeidsgiver" in page
+    assert 'data-testid="purge-warning"' not in page and 'id="download-all"' in page
+
+    # Eleven months on (the end date moved back, as the clock would): the warning, with the date.
+    ended = date.today() - timedelta(days=340)
+    with Session(world.engine) as session:
+        case = session.get(Case, case_id)
+        case.closed_on = ended
+        session.add(case)
+        session.commit()
+    page = hansen.get("/portal").text
+    warning = page[page.index('data-testid="purge-warning"'):]
+    purge_on = ended + timedelta(days=365)
+    assert "Snart slettes innholdet" in warning and f"{purge_on.day}. " in warning[:300]
+
+    with Session(world.engine) as session:  # a month and a day later
+        case = session.get(Case, case_id)
+        case.closed_on = date.today() - timedelta(days=366)
+        session.add(case)
+        session.commit()
+    purged = _run(world, "purge")  # the real clock: now it is due
+    assert purged.returncode == 0 and "purged the content of 1 case(s)" in purged.stdout, purged.stdout + purged.stderr
+    page = hansen.get("/portal").text
+    assert 'data-testid="purge-warning"' not in page and "Innholdet i meldingene ble slettet" in page
+    log = hansen.get("/portal/log").text
+    assert "Maria Eide avsluttet saken din" in log
+    assert "Innholdet i meldingene i saken din ble slettet etter oppbevaringstiden" in log
