@@ -56,6 +56,8 @@ class AuditTag(StrEnum):
     PUSH_GRANTED = "disclosure:push:granted"
     PUSH_DENIED = "disclosure:push:denied"
     MESSAGE_RECALLED = "disclosure:message:recalled"
+    CASE_ENDED = "case:case:ended"  # NAV (or the employer: back at work) ended the case; read-only from then on
+    CONTENT_PURGED = "case:content:purged"  # the retention period passed: the case's message content was deleted
 
 
 _OPTIONAL = ("sender_id", "recipient_id", "category", "purpose", "case_id", "basis_kind", "basis_ref", "basis_text", "reason")

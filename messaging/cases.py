@@ -44,6 +44,25 @@ class NotAParticipant(Forbidden):
     code = "NOT_A_PARTICIPANT"
 
 
+class CaseClosed(Conflict):
+    """A write in a case that has ended (``messaging.caselife``): 409."""
+
+    code = "CASE_CLOSED"
+
+
+def require_open(case: Case) -> None:
+    """Refuse a write in a closed case (409 ``CASE_CLOSED``), in words a person can act on.
+    Reading stays open; so do the employee's own controls (taking someone out, consents)."""
+    if case.closed_at is None:
+        return
+    when = (case.closed_on or case.closed_at.date()).isoformat()
+    raise CaseClosed(
+        f"the case ended on {when} ({case.closed_reason}) and is read-only: its messages can be read, "
+        "but nothing new can be sent or changed in it. If the employee is sick-listed again, a new case is opened",
+        details=[{"closed_on": when, "closed_reason": case.closed_reason}],
+    )
+
+
 def open_case(session: Session, employee: Actor, data: CaseCreate, *, commit: bool = True) -> Case:
     if employee.role != Role.EMPLOYEE.value:
         raise InvalidInput("only a sick-listed employee can open their own case")
@@ -139,6 +158,7 @@ def add_participant(
     """
     now = _hold_employee_of(session, case_id, now)
     case = require_case(session, by, case_id)
+    require_open(case)
     reason = reason.strip()
     if len(reason) < 3:
         raise InvalidInput("say in a few words why this person is added; the employee reads it")
@@ -205,6 +225,7 @@ GRADE_SETTERS = {Role.EMPLOYEE, Role.GP, Role.LOCUM, Role.SPECIALIST}
 def record_grade(session: Session, by: Actor, case_id: str, from_date: date, grade: int) -> CaseGrade:
     """A new sick-leave grade from a date (a new sick note)."""
     case = require_case(session, by, case_id)
+    require_open(case)
     if Role(by.role) not in GRADE_SETTERS:
         raise NotAParticipant("the employee or the sick-listing doctor records the sick-leave grade")
     if not 0 <= grade <= 100:

@@ -35,7 +35,7 @@ from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
-from messaging import envelope, threads
+from messaging import cases, envelope, threads
 from messaging.kinds import Kind, KindError, kind_spec
 from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
 
@@ -53,6 +53,13 @@ class MessageNotFound(NotFound):
 
 class MessageRecalled(SambandError):
     code = "MESSAGE_RECALLED"
+    status = 410
+
+
+class ContentPurged(SambandError):
+    """The case ended and its retention period passed: the sealed bytes are gone."""
+
+    code = "CONTENT_PURGED"
     status = 410
 
 
@@ -97,6 +104,7 @@ class Delivery:
         now = _hold_case(session, case_id)
         threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
+        cases.require_open(case)
         members = [m for m in directory_store.actors_by_ids(session=session, ids=threads.member_ids(session, thread_id))
                    if m.id != me.id]
         flows = [Flow(m, c, purposes.get(m.id, purpose)) for m in members for c in dict.fromkeys(categories)]
@@ -149,6 +157,7 @@ class Delivery:
         now = _hold_case(session, case_id, now)  # before anything is decided; the skew check uses it too
         thread = threads.require_thread(session, me, case_id, thread_id)
         case = session.get(Case, case_id)
+        cases.require_open(case)
         env = self._checked_envelope(session, me, case, thread.id, data, now)
         purpose = purpose or kind_spec(env.header.kind).default_purpose
         purposes = purposes or {}
@@ -349,6 +358,11 @@ class Delivery:
             raise MessageNotFound(f"no message {message_id} for you") from None
         if message.recalled_at is not None:
             raise MessageRecalled(f"the sender recalled this message on {message.recalled_at.date().isoformat()}")
+        if message.envelope is None:
+            case = session.get(Case, message.case_id)
+            when = case.purged_at.date().isoformat() if case is not None and case.purged_at else "earlier"
+            raise ContentPurged(f"the content of this message was deleted on {when}: the case had ended and its "
+                                "retention period passed (docs/retention.md); what was shared is still in the log")
         return message
 
     def _mark(self, session: Session, me: Actor, message: Message, now: datetime, *, delivered: bool = False,
@@ -397,6 +411,7 @@ class Delivery:
             raise MessageNotFound(f"you sent no message {message_id}")
         if message.recalled_at is not None:
             return message
+        cases.require_open(session.get(Case, message.case_id))
         message.recalled_at = now
         session.add(message)
         self.consent.end_acts_of_message(session, message.id, now=now)  # NAV's request or summons ends with it

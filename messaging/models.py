@@ -23,6 +23,13 @@ class Case(SQLModel, table=True):
     start_date: date
     grade: int = Field(default=100)  # sykmeldingsgrad in percent
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # The case's end (messaging.caselife): from then on it is read-only for professionals,
+    # and its message content is purged ``retention`` days after ``closed_on``.
+    closed_on: date | None = Field(default=None)  # the last day of the case (the end date)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))  # when it was recorded
+    closed_reason: str | None = Field(default=None, max_length=40)  # a messaging.caselife.EndReason value
+    closed_by: str | None = Field(default=None, max_length=36)
+    purged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class CaseGrade(SQLModel, table=True):
@@ -90,7 +97,9 @@ class Message(SQLModel, table=True):
     in_reply_to: str | None = Field(default=None, max_length=36)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     accepted_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
-    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # NULL once the retention period after the case's end has passed (messaging.caselife.purge):
+    # the row, its receipts and the log's entries about it stay; the sealed bytes do not.
+    envelope: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     recalled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 

@@ -23,6 +23,27 @@ class CasePublic(BaseModel):
     employer_organisation_id: str | None
     start_date: date
     grade: int
+    closed_on: date | None = Field(default=None, description="the case's end date; from then on it is read-only")
+    closed_reason: str | None = Field(default=None, description="why it ended (see messaging/rules/retention-*.toml)")
+
+
+class CaseClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(pattern=r"^(back_at_work|benefit_ended_52_weeks|new_employer|other)$",
+                        description="back_at_work (NAV or the employer), benefit_ended_52_weeks, new_employer, other (NAV)")
+    ended_on: date | None = Field(default=None, description="the case's last day; default today")
+
+
+class ClosurePublic(BaseModel):
+    closed_on: date
+    closed_at: datetime
+    reason: str
+    closed_by: str | None
+    purge_on: date = Field(description="from this day the messages' content and attachments are deleted")
+    purged_at: datetime | None
+    purge_soon: bool = Field(description="the purge is within the rules' warning window")
+    rules_version: str
 
 
 class ParticipantCreate(BaseModel):
@@ -69,6 +90,7 @@ class CaseDetail(CasePublic):
     participants: list[ParticipantPublic]
     grades: list[GradePublic]
     milestones: list[MilestonePublic]
+    closure: ClosurePublic | None = Field(default=None, description="the case's end; null while it is open")
 
 
 class ThreadCreate(BaseModel):

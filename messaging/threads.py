@@ -27,6 +27,7 @@ def create_thread(session: Session, by: Actor, case_id: str, member_ids: list[st
         InvalidInput: a member who does not take part in the case, or too many.
     """
     case = cases.require_case(session, by, case_id)
+    cases.require_open(case)
     members = list(dict.fromkeys([by.id, *member_ids]))
     if len(members) < 2:
         raise InvalidInput("a thread needs at least one other participant of the case")

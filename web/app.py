@@ -59,12 +59,17 @@ def create_app(settings: Settings) -> FastAPI:
         if fanout is not None:
             await fanout.start()
         heads = asyncio.create_task(api.sign_heads_at_start(app))
+        background = [heads]
+        if settings.purge_interval_seconds > 0:
+            background.append(asyncio.create_task(api.purge_periodically(app, settings.purge_interval_seconds)))
         try:
             yield
         finally:
-            heads.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heads
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if fanout is not None:
                 await fanout.stop()
             audit.register_signer(None, settings.database_url)

@@ -118,6 +118,39 @@ def cmd_verify_log(settings: Settings, args) -> int:
     return 1
 
 
+def cmd_purge(settings: Settings, args) -> int:
+    """Purge the content of closed cases past their retention period (docs/retention.md)."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from consent import audit
+    from directory.columns import utcnow
+    from messaging import caselife
+    from web.database import make_engine, writer
+
+    now = utcnow()
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"--now {args.now!r} is not an ISO 8601 date or time (e.g. 2028-01-31 or 2028-01-31T12:00:00Z)",
+                  file=sys.stderr)
+            return 2
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    audit.register_signer(_signer(settings), settings.database_url)  # the purge's log entries sign their heads
+    try:
+        with Session(writer(make_engine(settings.database_url)), expire_on_commit=False) as session:
+            due = caselife.due_cases(session, now)
+            done = caselife.purge(session, now, limit=args.limit)
+    finally:
+        audit.register_signer(None, settings.database_url)
+    rules = caselife.rules()
+    print(f"purged the content of {len(done)} case(s) ({sum(done.values())} messages) of {len(due)} due at "
+          f"{now.isoformat()} (retention rules {rules.version}: {rules.content_days_after_end} days after the end)")
+    return 0
+
+
 def _signer(settings: Settings):
     from web.signing import load_or_create_log_signer
 
@@ -185,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the log's public key (PEM from `samband export-public-key`, or the base64url key the API shows)")
     verify.add_argument("--witness-state", metavar="FILE", help="a `samband witness` state file: also report logs cut below what it saw")
     verify.set_defaults(func=cmd_verify_log)
+    purge = sub.add_parser("purge", help="delete the message content of closed cases past their retention period")
+    purge.add_argument("--now", metavar="WHEN",
+                       help="FOR TESTS AND AUDITS: purge as if it were this date/time (ISO 8601; default: the clock)")
+    purge.add_argument("--limit", type=int, metavar="N", help="purge at most N cases this run")
+    purge.set_defaults(func=cmd_purge)
     sub.add_parser("sign-head", help="sign the current head of every disclosure log that has none").set_defaults(func=cmd_sign_head)
     export = sub.add_parser("export-public-key", help="write the disclosure log's public key (PEM) for verify-log and witnesses")
     export.add_argument("--out", metavar="FILE", help="where to write it (default: standard output)")

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     demo_password: SecretStr = SecretStr("demo")
     # Idle websockets get a ping this often (keeps proxies from closing them).
     ws_ping_seconds: float = 20.0
+    # How often the app purges the content of closed cases whose retention period has
+    # passed (messaging/rules/retention-*.toml; `samband purge` does the same once).
+    # 0: never in the app (a deployment's cron job runs `samband purge` instead).
+    purge_interval_seconds: float = Field(default=6 * 3600, ge=0)
     # Logs: "text" for people at a terminal, "json" (one object a line) for a log pipeline.
     log_format: Literal["text", "json"] = "text"
     # Names this process in logs and metrics; a pod name is a good choice.

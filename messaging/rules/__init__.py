@@ -76,3 +76,15 @@ def load_rules(path: Path | None = None) -> tuple[MilestoneRule, ...]:
     if path is None:
         path = sorted(RULES_DIR.glob("milestones-*.toml"))[-1]
     return parse_rules(Path(path).read_text(encoding="utf-8"))
+
+
+# --- the case's end and retention (retention-*.toml) ---------------------------------
+
+
+def load_retention(path: Path | None = None):
+    """The retention rule set in ``path``, or the newest ``retention-*.toml`` here."""
+    from messaging.caselife import parse_retention
+
+    if path is None:
+        path = sorted(RULES_DIR.glob("retention-*.toml"))[-1]
+    return parse_retention(Path(path).read_text(encoding="utf-8"))

@@ -112,6 +112,7 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
                                          "case_id": scene.case_id},
         ("POST", "/cases/{case_id}/participants"): {"actor_id": d["kari"], "reason": "HR hjelper med tilrettelegging"},
         ("POST", "/cases/{case_id}/participants/{actor_id}/remove"): None,
+        ("POST", "/cases/{case_id}/close"): {"reason": "back_at_work"},
         ("POST", "/cases/{case_id}/grades"): {"from_date": datetime.now(UTC).date().isoformat(), "grade": 50},
         ("POST", "/cases/{case_id}/threads"): {"member_ids": [d["solberg"]], "topic": "conversation"},
         ("POST", "/cases/{case_id}/threads/{thread_id}/keys"): {"categories": ["functional_ability"],
@@ -136,6 +137,7 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/portal/cases/{case_id}/threads"): {"member_ids": d["solberg"], "topic": "conversation"},
         ("POST", "/inbox/cases/{case_id}/participants"): {"actor_id": d["kari"], "reason": "HR hjelper med tilrettelegging"},
         ("POST", "/inbox/messages/{message_id}/recall"): {},
+        ("POST", "/inbox/cases/{case_id}/close"): {"reason": "back_at_work"},
         # who takes part (issue 9): the employee's own controls
         ("POST", "/portal/exclusions"): {"actor_id": d["lise"]},
         ("POST", "/portal/exclusions/{exclusion_id}/lift"): {},

@@ -32,6 +32,36 @@ def health() -> dict:
     return {"status": "ok"}
 
 
+FIRST_PURGE_AFTER = 300.0  # seconds after start
+
+
+def purge_due(app: FastAPI) -> dict[str, int]:
+    """Purge the content of every closed case whose retention period has passed."""
+    from directory.columns import utcnow
+    from messaging import caselife
+
+    now = utcnow()
+    with Session(app.state.engine) as reading:  # a read first: no write lock unless a case is due
+        if not caselife.due_cases(reading, now):
+            return {}
+    with Session(app.state.write_engine, expire_on_commit=False) as session:
+        return caselife.purge(session, now)
+
+
+async def purge_periodically(app: FastAPI, interval: float) -> None:
+    """The retention purge as a background task: a few minutes after start (not during
+    start-up's own writes), then every ``interval`` seconds.  Idempotent and one case
+    per transaction, so several nodes may run it at once (each case's employee lock
+    orders them; the second finds it done)."""
+    await asyncio.sleep(min(interval, FIRST_PURGE_AFTER))
+    while True:
+        try:
+            await asyncio.to_thread(purge_due, app)
+        except Exception as exc:  # the next round tries again; nothing half-written stays (one transaction a case)
+            _log.warning("the retention purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(interval)
+
+
 def sign_missing_heads(app: FastAPI) -> None:
     """Sign every log's current head that has none (after the v2 migration); appends
     sign their own heads from then on."""

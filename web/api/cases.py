@@ -7,11 +7,14 @@ from sqlmodel import Session
 
 from directory import service as directory
 from directory import store as directory_store
+from messaging import caselife
 from messaging import cases as service
 from messaging.models import Case
 from messaging.schemas import (
     CaseCreate,
+    CaseClose,
     CaseDetail,
+    ClosurePublic,
     CasePublic,
     GradeCreate,
     GradePublic,
@@ -46,7 +49,16 @@ def _detail(session: Session, case: Case) -> CaseDetail:
         participants=_participants(session, case.id),
         grades=[GradePublic(from_date=g.from_date, grade=g.grade) for g in grades],
         milestones=[MilestonePublic.model_validate(m, from_attributes=True) for m in milestones],
+        closure=_closure(case),
     )
+
+
+def _closure(case: Case) -> ClosurePublic | None:
+    c = caselife.closure(case)
+    if c is None:
+        return None
+    return ClosurePublic(closed_on=c.closed_on, closed_at=c.closed_at, reason=c.reason, closed_by=c.closed_by,
+                         purge_on=c.purge_on, purged_at=c.purged_at, purge_soon=c.warn, rules_version=c.rules_version)
 
 
 @router.post("", response_model=CasePublic, status_code=201, summary="Open your sick-leave case")
@@ -76,10 +88,20 @@ def remove_participant(case_id: str, actor_id: str, session: SessionDep, me: Cur
     service.remove_participant(session, me, case_id, actor_id)
 
 
-@router.post("/{case_id}/grades", response_model=CaseDetail, status_code=201, summary="Record a new sick-leave grade")
+@router.post("/{case_id}/grades", response_model=CaseDetail, status_code=201, summary="Record a new sick-leave grade", responses=responses(409))
 def record_grade(case_id: str, data: GradeCreate, session: SessionDep, me: CurrentActor) -> CaseDetail:
     service.record_grade(session, me, case_id, data.from_date, data.grade)
     return _detail(session, service.require_case(session, me, case_id))
+
+
+@router.post("/{case_id}/close", response_model=CaseDetail, summary="End the case: read-only from then on",
+             responses=responses(409))
+def close_case(case_id: str, data: CaseClose, session: SessionDep, me: CurrentActor) -> CaseDetail:
+    """NAV ends a case for any reason; the employer only as ``back_at_work``
+    (messaging/rules/retention-*.toml).  Logged for the employee; afterwards every write
+    in the case by its professionals answers 409 ``CASE_CLOSED``."""
+    case = caselife.close_case(session, me, case_id, caselife.EndReason(data.reason), data.ended_on)
+    return _detail(session, case)
 
 
 @router.get("/{case_id}/relations", summary="People related to the employee who could be added")

@@ -79,6 +79,8 @@ def _check_own_case(session: Session, me: Actor, case_id: str | None, subject_id
     case = cases.require_case(session, me, case_id)
     if case.employee_id != subject_id:
         raise cases.CaseNotFound(f"no case {case_id} of this person that you take part in")
+    if me.id != case.employee_id:  # a professional's request in an ended case: read-only (409)
+        cases.require_open(case)
 
 
 @public.get("/categories", summary="The eight information categories")

@@ -29,7 +29,7 @@ def _thread_public(session, thread) -> ThreadPublic:
     )
 
 
-@router.post("/cases/{case_id}/threads", response_model=ThreadPublic, status_code=201, summary="Start a thread")
+@router.post("/cases/{case_id}/threads", response_model=ThreadPublic, status_code=201, summary="Start a thread", responses=responses(409))
 def create_thread(case_id: str, data: ThreadCreate, session: SessionDep, me: CurrentActor) -> ThreadPublic:
     return _thread_public(session, threads.create_thread(session, me, case_id, data.member_ids, data.topic))
 
@@ -39,7 +39,8 @@ def list_threads(case_id: str, session: SessionDep, me: CurrentActor) -> list[Th
     return [_thread_public(session, t) for t in threads.threads_for(session, me, case_id)]
 
 
-@router.post("/cases/{case_id}/threads/{thread_id}/keys", summary="Which recipients may get which categories, and their keys")
+@router.post("/cases/{case_id}/threads/{thread_id}/keys", summary="Which recipients may get which categories, and their keys",
+             responses=responses(409))
 def key_handout(case_id: str, thread_id: str, data: KeyRequest, request: Request, session: SessionDep, me: CurrentActor) -> dict:
     """Ask before sealing.  Every (recipient, category) answer is logged for the employee;
     keys come only for recipients allowed at least one category."""
@@ -91,7 +92,7 @@ def mark_read(message_id: str, request: Request, session: SessionDep, me: Curren
     return {"message_id": message_id, "delivered_at": receipt.delivered_at, "read_at": receipt.read_at}
 
 
-@router.post("/messages/{message_id}/recall", summary="Recall a message you sent")
+@router.post("/messages/{message_id}/recall", summary="Recall a message you sent", responses=responses(409))
 def recall(message_id: str, request: Request, session: SessionDep, me: CurrentActor) -> dict:
     message = _delivery(request).recall(session, me, message_id)
     return {"id": message.id, "recalled_at": message.recalled_at}

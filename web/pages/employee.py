@@ -32,6 +32,7 @@ from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
 from web.pages import log_lines
 from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
+from web.pages.inbox import closure_view
 from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
@@ -100,6 +101,7 @@ def _case_view(session: Session, t: Translator, case: Case) -> dict:
             for p in rows if p.actor_id in actors
         ],
         "milestones": milestones,
+        "closure": closure_view(t, case),
     }
 
 

@@ -24,6 +24,7 @@ from directory import store as directory_store
 from directory.errors import InvalidInput, SambandError
 from directory.models import Actor
 from directory.types import HEALTH_PERSONNEL
+from messaging import caselife
 from messaging import cases as case_service
 from messaging import threads as thread_service
 from messaging import timeline
@@ -92,6 +93,25 @@ def due_now(milestones: list[timeline.Milestone], today: date) -> list[timeline.
 
 
 
+def closure_view(t: Translator, case: Case, today: date | None = None) -> dict | None:
+    """A closed case's end in words (``messaging.caselife``), for the inbox, the thread
+    page and the portal; None while the case is open."""
+    c = caselife.closure(case, today)
+    if c is None:
+        return None
+    purge = t("caselife.purged", date=t.date(c.purged_at)) if c.purged_at else t("caselife.purge_on", date=t.date(c.purge_on))
+    return {
+        "closed": t("caselife.closed", date=t.date(c.closed_on), reason=t(f"endreason.{c.reason}")),
+        "read_only": t("caselife.read_only"), "purge_text": purge, "purge_on": c.purge_on, "purged": c.purged_at is not None,
+        "warn": c.warn, "warn_text": t("caselife.purge_soon", date=t.date(c.purge_on)),
+    }
+
+
+def end_reasons(t: Translator, me: Actor) -> list[dict]:
+    """The reasons ``me`` may end a case for (the retention rules say who may), as choices."""
+    return [{"value": r.value, "label": t(f"endreason.{r.value}")} for r in caselife.EndReason if caselife.may_end(me, r)]
+
+
 def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
     t = translator(request)
     kinds = _kind_titles(t)
@@ -120,6 +140,7 @@ def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
             "milestones": milestones, "due_now": due_now(milestones, date.today()),
             "case": case, "employee": employee.name if employee else "", "my_role": mine.case_role if mine else "",
             "threads": rows, "unread": sum(r["unread"] for r in rows),
+            "closure": closure_view(t, case), "end_reasons": end_reasons(t, me) if case.closed_at is None else [],
             "others": [{"id": p.actor_id, "name": actors[p.actor_id].name, "role": p.case_role}
                        for p in people if p.actor_id != me.id and p.actor_id in actors],
         })
@@ -131,7 +152,8 @@ def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
         "categories": ", ".join(t.category(c) for c in json.loads(r.payload).get("categories", [])),
     } for r in requests]
     return {
-        "me": me, "active": "inbox", "cases": views, "requests": my_requests,
+        "me": me, "active": "inbox", "cases": views, "requests": my_requests, "today": date.today().isoformat(),
+        "retention_days": caselife.rules().content_days_after_end,
         "topics": [{"value": "conversation", "label": t("inbox.topic.conversation")}]
         + [{"value": k["kind"], "label": t.title(k)} for k in _kinds_for(me)],
         "ws_cursor": thread_service.latest_event_seq(session, me.id),
@@ -159,6 +181,38 @@ def start_thread(case_id: str, request: Request, session: SessionDep, me: Curren
     thread = thread_service.create_thread(session, me, case_id, members, topic)
     flash(request, t("flash.thread_started"))
     return redirect(_thread_url(case_id, thread.id))
+
+
+@router.post("/cases/{case_id}/close")
+def close_case(case_id: str, request: Request, session: SessionDep, me: CurrentActor, form: FormDep) -> Response:
+    """NAV (or the employer, when the employee is back at work) ends a case from the inbox."""
+    if (away := _professional(me)) is not None:
+        return away
+    t = translator(request)
+    back = f"/inbox#case-{case_id}"
+    try:
+        reason = caselife.EndReason(str(form.get("reason") or ""))
+    except ValueError:
+        reason = None
+    raw = str(form.get("ended_on") or "").strip()
+    try:
+        ended_on = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        flash(request, t("caselife.err.date"), "error")
+        return redirect(back)
+    if reason is None:
+        flash(request, t("caselife.end_reason"), "error")
+        return redirect(back)
+    try:
+        caselife.close_case(session, me, case_id, reason, ended_on)
+    except SambandError as exc:
+        if exc.status == 404:
+            raise
+        session.rollback()
+        flash(request, error_words(t, exc), "error")
+        return redirect(back)
+    flash(request, t("caselife.ended_flash"))
+    return redirect(back)
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -317,6 +371,7 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
     actor_roles = {a.id: a.role for a in people}
     return {
         "me": me, "active": "inbox", "case": case, "thread": thread, "employee": names.get(case.employee_id, ""),
+        "closure": closure_view(t, case),
         "members": [{"id": m, "name": names.get(m, ""), "role": roles.get(m, ""), "can_receive": m in reachable,
                      "is_me": m == me.id, "health": actor_roles.get(m) in HEALTH_PERSONNEL} for m in members],
         "messages": rows, "kinds": kinds, "kind": chosen,

@@ -29,7 +29,7 @@ from web.pages.inbox import (
     thread_context,
     thread_url_for,
 )
-from web.pages.render import FormDep, PageRoute, flash, redirect, render, translator
+from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
 
@@ -118,6 +118,10 @@ def start_thread(case_id: str, request: Request, session: SessionDep, me: Curren
     except InvalidInput:  # someone no longer (or never) in the case: nothing was written
         session.rollback()
         flash(request, t("empthreads.err.members"), "error")
+        return redirect("/portal#threads")
+    except case_service.CaseClosed as exc:  # the case ended while the page was open
+        session.rollback()
+        flash(request, error_words(t, exc), "error")
         return redirect("/portal#threads")
     flash(request, t("flash.thread_started"))
     return redirect(portal_thread_url(case.id, thread.id))
