@@ -56,6 +56,10 @@ class AuditTag(StrEnum):
     PUSH_GRANTED = "disclosure:push:granted"
     PUSH_DENIED = "disclosure:push:denied"
     MESSAGE_RECALLED = "disclosure:message:recalled"
+    COORDINATOR_APPOINTED = "case:coordinator:appointed"
+    COORDINATOR_HANDED_OVER = "case:coordinator:handed-over"
+    COORDINATOR_ENDED = "case:coordinator:ended"
+    COORDINATOR_VIEW = "case:coordinator:employee-view"  # the employee agreed or objected
 
 
 _OPTIONAL = ("sender_id", "recipient_id", "category", "purpose", "case_id", "basis_kind", "basis_ref", "basis_text", "reason")
