@@ -969,13 +969,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coord.appoint": ("Gi saken en koordinator", "Appoint a coordinator"),
     "coord.hand_over": ("Gi koordineringen videre", "Hand over the coordination"),
     "coord.end": ("Avslutt koordineringen", "End the coordination"),
+    "coord.end_what": (
+        "Saken står da uten koordinator. Koordinatoren går ut av saken om vedkommende ikke har en annen rolle i den.",
+        "The case is then without a coordinator. The coordinator leaves the case unless they have another part in it."),
     "coord.who": ("Hvem skal koordinere?", "Who is to coordinate?"),
     "coord.agreed": ("Er den sykmeldte enig?", "Does the employee agree?"),
     "coord.agreed_hint": (
-        "Den sykmeldtes ønsker veier tungt. Hva hen ønsker, skriver hen selv i en melding i saken.",
+        "Den sykmeldtes ønsker veier tungt. Ønskene sine skriver den sykmeldte selv i en melding i saken.",
         "The employee's wishes weigh heavily. What they wish, they write themselves in a message in the case."),
-    "coord.agreed.yes": ("Ja, hen er enig", "Yes, they agree"),
-    "coord.agreed.no": ("Nei, hen er ikke enig", "No, they do not agree"),
+    "coord.agreed.yes": ("Ja, den sykmeldte er enig", "Yes, the employee agrees"),
+    "coord.agreed.no": ("Nei, den sykmeldte er ikke enig", "No, the employee does not agree"),
     "coord.agreed.not_asked": ("Ikke spurt ennå", "Not asked yet"),
     "coord.history": ("Tidligere koordinatorer", "Coordinators before"),
     "coord.history_line": ("{name}, valgt av {by} {start}.", "{name}, appointed by {by} on {start}."),
@@ -1023,7 +1026,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coord.portal.title": ("Koordinatoren din", "Your coordinator"),
     "coord.portal.now": ("{name} er koordinatoren din.", "{name} is your coordinator."),
     "coord.portal.what": (
-        "Koordinatoren holder oversikten og kaller inn til møter. Hen får bare vite det du har sagt ja til.",
+        "Koordinatoren holder oversikten og kaller inn til møter, og får bare vite det du har sagt ja til.",
         "Your coordinator keeps the overview and calls meetings. They only learn what you have said yes to."),
     "coord.portal.none": ("Du har ingen koordinator.", "You have no coordinator."),
     "coord.portal.view.agreed": ("Du har sagt at du er enig.", "You have said that you agree."),
