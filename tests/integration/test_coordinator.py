@@ -108,8 +108,13 @@ def test_someone_outside_the_case_becomes_a_participant_and_leaves_with_the_role
     tore = world.person("tore")
     log = tore.ok(tore.get("/consent/log"))["entries"]
     assert any(e["tag"] == "case:participant:added" and e["recipient_id"] == d["bakke"] for e in log)
-    eide.ok(eide.post(f"/cases/{case_id}/coordinator/end"))
+    # He hands back to Eide and, with no other part in the case, leaves it.
+    back = bakke.ok(bakke.post(f"/cases/{case_id}/coordinator/hand-over", json={"actor_id": d["eide"]}))
+    assert back["current"] == [d["eide"]]
     assert bakke.get(f"/cases/{case_id}").status_code == 404
+    assert bakke.get(f"/cases/{case_id}/coordinator").status_code == 404
+    eide.ok(eide.post(f"/cases/{case_id}/coordinator/end"))
+    assert _roles(world, case_id)["Maria Eide"] == "nav_adviser"
 
 
 def test_an_excluded_person_cannot_be_made_coordinator_and_the_refusal_says_nothing_of_it(world):

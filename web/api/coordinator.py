@@ -57,7 +57,8 @@ def appoint(case_id: str, data: CoordinatorAppoint, request: Request, session: S
 def hand_over(case_id: str, data: CoordinatorAppoint, request: Request, session: SessionDep, me_: CurrentActor) -> CoordinatorPublic:
     service.hand_over(session, me_, case_id, data.actor_id, agreed=data.employee_agreed,
                       wishes_message_id=data.wishes_message_id, consent=request.app.state.consent)
-    return coordinator_public(session, case_service.require_case(session, me_, case_id))
+    # Not require_case: a coordinator with no other part in the case has just left it.
+    return coordinator_public(session, session.get(Case, case_id))
 
 
 @router.post("/{case_id}/coordinator/end", response_model=CoordinatorPublic, summary="The case no longer has a coordinator",
