@@ -58,6 +58,10 @@ class AuditTag(StrEnum):
     MESSAGE_RECALLED = "disclosure:message:recalled"
     CASE_ENDED = "case:case:ended"  # NAV (or the employer: back at work) ended the case; read-only from then on
     CONTENT_PURGED = "case:content:purged"  # the retention period passed: the case's message content was deleted
+    COORDINATOR_APPOINTED = "case:coordinator:appointed"
+    COORDINATOR_HANDED_OVER = "case:coordinator:handed-over"
+    COORDINATOR_ENDED = "case:coordinator:ended"
+    COORDINATOR_VIEW = "case:coordinator:employee-view"  # the employee agreed or objected
 
 
 _OPTIONAL = ("sender_id", "recipient_id", "category", "purpose", "case_id", "basis_kind", "basis_ref", "basis_text", "reason")

@@ -327,3 +327,17 @@ def case_milestones(session: Session, case: Case, today: date | None = None) -> 
     grades = [timeline.GradePeriod(day, grade) for day, grade in sorted(by_day.items())]
     return timeline.milestones(case.start_date, grades, today or date.today(),
                                completed=timeline.completed(case_events(session, case.id)))
+
+
+# --- the coordinator ---------------------------------------------------------------------
+
+
+def is_coordinator(session: Session, actor_id: str, case_id: str, *, at: datetime | None = None) -> bool:
+    """Whether ``actor_id`` coordinates the case now: takes part in it and stands in the
+    directory relation ``coordinator_of`` to its employee (``messaging.coordinator``
+    appoints, hands over and ends it).  The one role check for the coordinator's
+    powers: organising meetings and the overview of their cases."""
+    case = session.get(Case, case_id)
+    if case is None or participant(session, case_id, actor_id) is None:
+        return False
+    return CaseRole.COORDINATOR in directory.case_roles(session, actor_id, case.employee_id, at=at or utcnow())

@@ -144,3 +144,32 @@ class InboxEvent(SQLModel, table=True):
     thread_id: str = Field(max_length=36)
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CoordinatorAppointment(SQLModel, table=True):
+    """One stretch of one person coordinating one case (messaging/coordinator.py).
+
+    The directory relation ``coordinator_of`` is what consent and participation read;
+    this row is its history: who appointed whom, under which rules, how it ended, and
+    whether the employee agreed.  No free text of the employee's: his wishes in his own
+    words go as an encrypted message in the case (docs/coordinator.md).
+    """
+
+    __tablename__ = "coordinator_appointment"
+    __table_args__ = (Index("ix_coordinator_appointment_case", "case_id", "started_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="sick_leave_case.id", max_length=36)
+    subject_id: str = Field(foreign_key="actor.id", max_length=36)
+    coordinator_id: str = Field(foreign_key="actor.id", index=True, max_length=36)
+    appointed_by: str = Field(foreign_key="actor.id", max_length=36)
+    rules_version: str = Field(max_length=20)
+    # agreed | objected | not_asked: what the employee said, by the appointer or by himself
+    employee_view: str = Field(default="not_asked", max_length=20)
+    employee_view_by: str | None = Field(default=None, max_length=36)
+    wishes_message_id: str | None = Field(default=None, max_length=36)  # his words, sealed, in the case
+    relation_id: str | None = Field(default=None, max_length=36)
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    ended_by: str | None = Field(default=None, max_length=36)
+    end_reason: str | None = Field(default=None, max_length=20)  # handed_over | ended

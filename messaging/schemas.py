@@ -129,3 +129,55 @@ class MessageCreate(BaseModel):
         default=None, description="required with kind nav_request: registers NAV's request (ftrl § 21-4) with the message")
     nav_summons: NavSummonsAct | None = Field(
         default=None, description="NAV's meeting_invitation to dialogue meeting 2 or 3 (ftrl § 8-7a): which meeting")
+
+
+# --- the coordinator and deadlines (issue 11) ---------------------------------------------
+
+
+class CoordinatorAppoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actor_id: SambandId = Field(description="who is to coordinate")
+    employee_agreed: bool | None = Field(
+        default=None, description="whether the employee agreed (true), objected (false), or was not asked (null)")
+    wishes_message_id: SambandId | None = Field(
+        default=None, description="a message the employee wrote in the case with his wishes (sealed; the server keeps only its id)")
+
+
+class CoordinatorView(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agreed: bool = Field(description="the employee agrees with his coordinator (true) or objects (false)")
+    wishes_message_id: SambandId | None = None
+
+
+class AppointmentPublic(BaseModel):
+    id: str
+    coordinator_id: str
+    coordinator_name: str
+    appointed_by: str
+    appointed_by_name: str
+    rules_version: str
+    employee_view: str = Field(description="agreed | objected | not_asked")
+    wishes_message_id: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None = Field(description="handed_over | ended, once it ended")
+
+
+class CoordinatorPublic(BaseModel):
+    case_id: str
+    current: list[str] = Field(description="who coordinates the case now (usually one)")
+    current_names: list[str]
+    history: list[AppointmentPublic]
+
+
+class DeadlinePublic(BaseModel):
+    kind: str = Field(description="nav_request | consent_request | consent_expiring | milestone | a registered source's kind")
+    case_id: str | None
+    due_at: date
+    overdue: bool
+    action: str = Field(description="what to do, a stable code; its words are the portal's deadline.<action>")
+    text: str = Field(description="the same in plain words, in the caller's language")
+    link: str
+    ref: str | None = Field(description="the id of the thing: a request, a consent, a milestone code")

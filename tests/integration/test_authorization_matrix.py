@@ -60,6 +60,7 @@ from tests.support.tokens import login, portal_login
 from web.app import create_app
 from web.demo import PARTICIPANTS, Demo, load_demo
 from web.pages.render import PageRoute
+from web.settings import SessionConfig
 
 # --- who ---------------------------------------------------------------------------------
 
@@ -139,6 +140,8 @@ OWN = {  # about the caller only: no id goes in; read by every outsider, must ho
     ("GET", "/portal/exclusions/new"): "the employee's confirmation before excluding someone of his own",
     ("GET", "/inbox"): "the professional's own cases",
     ("GET", "/inbox/search"): "directory search as a page",
+    ("GET", "/inbox/coordinator"): "the cases the caller coordinates (issue 11)",
+    ("GET", "/me/deadlines"): "the caller's own deadlines, from his own rows and cases only (issue 11)",
     ("GET", "/keys"): "your keys",
     ("WS", "/ws"): "your own events (test_an_outsiders_websocket_hears_nothing_of_the_case)",
 }
@@ -216,7 +219,11 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
         for name in list(os.environ):
             if name.startswith("SAMBAND_") or name == "AUTHLIB_INSECURE_TRANSPORT":
                 mp.delenv(name)
-        with running_server(tmp_path_factory.mktemp("matrix")) as live:
+        # A session's "last seen" is written at most every touch interval (60 s): one
+        # outsider's sweep of every route takes longer than that on a loaded machine, and
+        # the touch is not the route's write.  Hours apart here, so any write is the route's.
+        sessions = SessionConfig(idle_timeout_seconds=12 * 3600, touch_interval_seconds=3600)
+        with running_server(tmp_path_factory.mktemp("matrix"), sessions=sessions) as live:
             demo = load_demo(live.engine, live.settings.data_dir)
             scene = furnish_case(live.base_url, live.settings.data_dir, demo)
             d = demo.actors

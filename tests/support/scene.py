@@ -119,6 +119,11 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
                                                                 "purpose": "workplace_adaptation"},
         ("POST", "/cases/{case_id}/threads/{thread_id}/messages"): {"envelope": envelope_b64},
         ("POST", "/messages/{message_id}/read"): None,
+        # the coordinator (issue 11)
+        ("POST", "/cases/{case_id}/coordinator"): {"actor_id": d["vold"]},
+        ("POST", "/cases/{case_id}/coordinator/hand-over"): {"actor_id": d["vold"]},
+        ("POST", "/cases/{case_id}/coordinator/end"): None,
+        ("POST", "/cases/{case_id}/coordinator/view"): {"agreed": True},
         ("POST", "/messages/{message_id}/recall"): None,
         ("POST", "/directory/me/keys/{key_id}/revoke"): None,
     }
@@ -142,6 +147,11 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/portal/exclusions"): {"actor_id": d["lise"]},
         ("POST", "/portal/exclusions/{exclusion_id}/lift"): {},
         ("POST", "/portal/cases/{case_id}/participants/{actor_id}/remove"): {},
+        # the coordinator (issue 11)
+        ("POST", "/inbox/cases/{case_id}/coordinator"): {"actor_id": d["vold"], "action": "appoint",
+                                                         "employee_agreed": "not_asked"},
+        ("POST", "/inbox/cases/{case_id}/coordinator/end"): {},
+        ("POST", "/portal/cases/{case_id}/coordinator/view"): {"answer": "agree"},
     }
 
 

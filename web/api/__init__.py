@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from sqlmodel import Session
 
 from consent import audit
-from web.api import cases, consent, directory, log, threads
+from web.api import cases, consent, coordinator, directory, log, threads
 from web.errors import SIGNED_IN
 
 router = APIRouter()
@@ -20,6 +20,8 @@ router.include_router(threads.public)
 router.include_router(directory.router, responses=SIGNED_IN)
 router.include_router(consent.router, responses=SIGNED_IN)
 router.include_router(cases.router, responses=SIGNED_IN)
+router.include_router(coordinator.router, responses=SIGNED_IN)
+router.include_router(coordinator.me, responses=SIGNED_IN)
 router.include_router(log.router, responses=SIGNED_IN)
 router.include_router(log.witness)  # its own bearer token, no sign-in
 router.include_router(threads.router, responses=SIGNED_IN)

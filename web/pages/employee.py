@@ -30,6 +30,7 @@ from messaging import cases as case_service
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
+from web.pages import coordinator as coordinator_page
 from web.pages import log_lines
 from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 from web.pages.inbox import closure_view
@@ -102,6 +103,7 @@ def _case_view(session: Session, t: Translator, case: Case) -> dict:
         ],
         "milestones": milestones,
         "closure": closure_view(t, case),
+        "coordinator": coordinator_page.portal_part(session, t, case),
     }
 
 

@@ -32,6 +32,7 @@ from messaging.kinds import catalog, kind_spec
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import Translator
+from web.pages import coordinator as coordinator_page
 from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
 
 router = APIRouter(prefix="/inbox", include_in_schema=False, route_class=PageRoute)
@@ -139,6 +140,7 @@ def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
         views.append({
             "milestones": milestones, "due_now": due_now(milestones, date.today()),
             "case": case, "employee": employee.name if employee else "", "my_role": mine.case_role if mine else "",
+            "coordinator": coordinator_page.case_card(session, t, me, case),
             "threads": rows, "unread": sum(r["unread"] for r in rows),
             "closure": closure_view(t, case), "end_reasons": end_reasons(t, me) if case.closed_at is None else [],
             "others": [{"id": p.actor_id, "name": actors[p.actor_id].name, "role": p.case_role}
