@@ -290,3 +290,40 @@ def evaluation_milestone(session: Session, case: Case, today: date) -> timeline.
         condition=timeline.Condition.ALWAYS, due_soon_from=last.evaluation_date - timedelta(days=7),
         rules_version=f"plan-v{last.number}",
     )
+
+
+def latest_for(session: Session, me: Actor, case_id: str) -> tuple[str, str] | None:
+    """Where ``me`` finds the latest plan: (thread id, message id) of the latest version
+    in the plan thread when he is in it, else of the newest copy sent on to him."""
+    current = versions(session, case_id)
+    if not current:
+        return None
+    thread = plan_thread_of(session, case_id)
+    if thread is not None and threads.takes_part(session, me, thread.id):
+        return thread.id, current[-1].message_id
+    mine = [t.id for t in threads.threads_for(session, me, case_id) if t.topic == SHARE_TOPIC]
+    if not mine:
+        return None
+    share = session.exec(
+        select(PlanShare).join(Message, Message.id == PlanShare.message_id)
+        .where(col(PlanShare.thread_id).in_(mine), col(Message.recalled_at).is_(None))
+        .order_by(col(PlanShare.shared_at).desc())
+    ).first()
+    return (share.thread_id, share.message_id) if share is not None else None
+
+
+def shares_in(session: Session, thread_id: str) -> dict[str, int]:
+    """Copy message id -> the version number it carries, for one share thread."""
+    rows = session.exec(select(PlanShare.message_id, PlanVersion.number)
+                        .join(PlanVersion, PlanVersion.id == PlanShare.version_id)
+                        .where(PlanShare.thread_id == thread_id)).all()
+    return dict(rows)
+
+
+def share_recipients(session: Session, me: Actor, case: Case) -> list[Actor]:
+    """Whom ``me`` may send the plan on to: the case's GPs and NAV advisers (for the
+    employer's people and the employee)."""
+    if me.id != case.employee_id and me.role not in EMPLOYER_ROLES:
+        return []
+    ids = [p.actor_id for p in cases.participants(session, case.id)]
+    return [a for a in directory_store.actors_by_ids(session=session, ids=ids) if a.role in SHARE_RECIPIENT_ROLES]

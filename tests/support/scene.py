@@ -143,6 +143,7 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/portal/exclusions"): {"actor_id": d["lise"]},
         ("POST", "/portal/exclusions/{exclusion_id}/lift"): {},
         ("POST", "/portal/cases/{case_id}/participants/{actor_id}/remove"): {},
+        ("POST", "/inbox/cases/{case_id}/plan/share"): {"recipient_id": d["solberg"]},
     }
 
 
