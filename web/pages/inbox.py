@@ -335,7 +335,8 @@ def _plan_context(session: Session, t: Translator, me: Actor, case, thread, rows
             "acknowledged_at": v.acknowledged_at, "evaluated_at": v.evaluated_at, "latest": v.message_id == latest,
         } for v in reversed(current)],
         "recipients": [{"id": a.id, "name": a.name, "role": a.role}
-                       for a in plan_service.share_recipients(session, me, case)] if latest else [],
+                       for a in plan_service.share_recipients(session, me, case)]
+        if latest and me.role != "employee" else [],  # the employer sends it on (his page is the inbox)
     }
 
 
