@@ -147,3 +147,24 @@ def test_outsiders_get_404(world, outsider):
     for response in (person.get(f"/cases/{case_id}/plan"), person.post(f"/cases/{case_id}/plan/thread"),
                      person.post(f"/cases/{case_id}/plan/evaluated", json={"number": 1})):
         assert response.status_code == 404, response.text
+
+
+def test_versions_sent_at_once_get_distinct_numbers(world, clients):
+    """Two versions sent at the same moment (the manager's and the employee's own) are
+    numbered 1 and 2 under the employee's lock: never the same number twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    case_id = world.demo.cases["hansen"]
+    senders = {"lise": clients("lise"), "hansen": clients("hansen")}
+    thread = world.person("lise").ok(world.person("lise").post(f"/cases/{case_id}/plan/thread"))["id"]
+    in4 = date.today() + timedelta(weeks=4)
+    sealed = {who: c.seal(case_id, thread, "follow_up_plan", _plan(in4)) for who, c in senders.items()}
+
+    def send(who: str) -> dict:
+        return senders[who].send_sealed(case_id, thread, sealed[who], plan={"evaluation_date": in4.isoformat()})
+
+    with ThreadPoolExecutor(2) as pool:
+        sent = list(pool.map(send, sealed))
+    versions = _plan_of(world, "hansen", case_id)["versions"]
+    assert sorted(v["number"] for v in versions) == [1, 2]
+    assert {v["message_id"] for v in versions} == {s["id"] for s in sent}
