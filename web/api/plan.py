@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from consent.serial import hold_subject
 from messaging import cases
 from messaging import plan as service
-from messaging.schemas import PlanShareCreate
+from messaging.schemas import PlanShareCreate, ThreadPublic
 from web.api.threads import _thread_public
 from web.deps import CurrentActor, SessionDep
 
@@ -30,13 +30,14 @@ def get_plan(case_id: str, session: SessionDep, me: CurrentActor) -> dict:
     return service.overview(session, me, case_id)
 
 
-@router.post("/thread", summary="The case's plan thread (made if there is none)", status_code=200)
-def plan_thread(case_id: str, session: SessionDep, me: CurrentActor):
+@router.post("/thread", response_model=ThreadPublic, summary="The case's plan thread (made if there is none)")
+def plan_thread(case_id: str, session: SessionDep, me: CurrentActor) -> ThreadPublic:
     return _thread_public(session, service.open_plan_thread(session, me, case_id))
 
 
-@router.post("/share-thread", summary="The thread to send the plan on to the GP or NAV (made if there is none)")
-def share_thread(case_id: str, data: PlanShareCreate, session: SessionDep, me: CurrentActor):
+@router.post("/share-thread", response_model=ThreadPublic,
+             summary="The thread to send the plan on to the GP or NAV (made if there is none)")
+def share_thread(case_id: str, data: PlanShareCreate, session: SessionDep, me: CurrentActor) -> ThreadPublic:
     return _thread_public(session, service.open_share_thread(session, me, case_id, data.recipient_id))
 
 

@@ -314,8 +314,7 @@ def _plan_context(session: Session, t: Translator, me: Actor, case, thread, rows
     if thread.topic not in (plan_service.PLAN_TOPIC, plan_service.SHARE_TOPIC):
         return None
     if thread.topic == plan_service.SHARE_TOPIC:
-        carried = plan_service.shares_in(session, thread.id)
-        numbers = {m: n for m, n in carried.items()}
+        numbers = plan_service.shares_in(session, thread.id)
         latest = next((r["id"] for r in reversed(rows) if r["id"] in numbers and not r["recalled"]), None)
         for r in rows:
             r["plan_version"] = numbers.get(r["id"])
