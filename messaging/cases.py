@@ -325,8 +325,15 @@ def case_milestones(session: Session, case: Case, today: date | None = None) -> 
     for g in grade_history(session, case.id):
         by_day[g.from_date] = g.grade  # two notes from one day: the later one holds
     grades = [timeline.GradePeriod(day, grade) for day, grade in sorted(by_day.items())]
-    return timeline.milestones(case.start_date, grades, today or date.today(),
-                               completed=timeline.completed(case_events(session, case.id)))
+    today = today or date.today()
+    found = timeline.milestones(case.start_date, grades, today,
+                                completed=timeline.completed(case_events(session, case.id)))
+    from messaging import plan  # local: messaging.plan builds on this module
+
+    evaluation = plan.evaluation_milestone(session, case, today)
+    if evaluation is not None:
+        found = sorted([*found, evaluation], key=lambda m: m.due_date)  # stable: rule order within a day
+    return found
 
 
 # --- the coordinator ---------------------------------------------------------------------

@@ -154,7 +154,7 @@ class SambandClient:
 
     def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
              purpose: str | None = None, purposes: dict[str, str] | None = None, nav_reference: str = "",
-             nav_summons: bool = True) -> dict:
+             nav_summons: bool = True, plan: dict | None = None) -> dict:
         """Seal ``form`` for everyone in the thread who may read each part, and send it.
 
         A ``nav_request`` goes with the metadata that registers NAV's request (ftrl
@@ -162,10 +162,21 @@ class SambandClient:
         (the form's ``requested_categories``), ``nav_reference`` and the answer-by date
         (``answer_within_days`` from today).  NAV's ``meeting_invitation`` to dialogue
         meeting 2 or 3 goes with its ``nav_summons`` (ftrl § 8-7a) unless
-        ``nav_summons=False``.
+        ``nav_summons=False``.  A follow-up plan or an answer to one in the case's plan
+        thread goes with its ``plan`` metadata (docs/follow-up-plan.md), taken from the
+        form unless given: the evaluation date of a version, the answer of an ack.  A
+        plan sent on names the version it carries: ``plan={"shares": message_id}``.
         """
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         acts = self._nav_acts(case_id, thread_id, kind, form, nav_reference, nav_summons)
+        if plan is None and kind in (kinds.Kind.FOLLOW_UP_PLAN, kinds.Kind.FOLLOW_UP_PLAN_ACK):
+            topic = next((t["topic"] for t in self.threads(case_id) if t["id"] == thread_id), None)
+            if topic == "follow_up_plan":
+                values = kinds.validate(kind, form)
+                plan = ({"evaluation_date": values["evaluation_date"]} if kind == kinds.Kind.FOLLOW_UP_PLAN
+                        else {"acknowledgement": values["acknowledgement"]})
+        if plan is not None:
+            acts["plan"] = plan
         sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes,
                            nav_summons=acts.get("nav_summons"))
         return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes, **acts) | {
@@ -238,9 +249,10 @@ class SambandClient:
 
     def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None,
                     purposes: dict[str, str] | None = None, nav_request: dict | None = None,
-                    nav_summons: dict | None = None) -> dict:
+                    nav_summons: dict | None = None, plan: dict | None = None) -> dict:
         body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {}) | {"purposes": purposes or {}}
         body |= ({"nav_request": nav_request} if nav_request else {}) | ({"nav_summons": nav_summons} if nav_summons else {})
+        body |= {"plan": plan} if plan else {}
         return self._json("POST", f"/cases/{case_id}/threads/{thread_id}/messages", json=body)
 
     # --- reading ------------------------------------------------------------------------

@@ -146,6 +146,7 @@ class InboxEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
+<<<<<<< HEAD
 class CoordinatorAppointment(SQLModel, table=True):
     """One stretch of one person coordinating one case (messaging/coordinator.py).
 
@@ -173,3 +174,37 @@ class CoordinatorAppointment(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     ended_by: str | None = Field(default=None, max_length=36)
     end_reason: str | None = Field(default=None, max_length=20)  # handed_over | ended
+=======
+class PlanVersion(SQLModel, table=True):
+    """One version of a case's follow-up plan: an encrypted ``follow_up_plan`` message in
+    the case's plan thread.  The server numbers versions (1, 2, ...) under the employee's
+    lock and keeps only what it sees: who, when, which message, the evaluation date the
+    sender gave beside the message, and when the employee acknowledged it."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (Index("ix_plan_version_case_number", "case_id", "number", unique=True),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="sick_leave_case.id", max_length=36)
+    thread_id: str = Field(foreign_key="thread.id", max_length=36)
+    message_id: str = Field(foreign_key="message.id", unique=True, max_length=36)
+    number: int
+    author_id: str = Field(foreign_key="actor.id", max_length=36)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    evaluation_date: date
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    acknowledgement_id: str | None = Field(default=None, max_length=36)  # the employee's ack message
+    evaluated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class PlanShare(SQLModel, table=True):
+    """A plan version sent on (to the GP, to NAV): a sealed copy in a share thread."""
+
+    __tablename__ = "plan_share"
+
+    message_id: str = Field(foreign_key="message.id", primary_key=True, max_length=36)
+    version_id: str = Field(foreign_key="plan_version.id", index=True, max_length=36)
+    thread_id: str = Field(foreign_key="thread.id", max_length=36)
+    shared_by: str = Field(foreign_key="actor.id", max_length=36)
+    shared_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+>>>>>>> plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -129,6 +130,34 @@ class MessageCreate(BaseModel):
         default=None, description="required with kind nav_request: registers NAV's request (ftrl § 21-4) with the message")
     nav_summons: NavSummonsAct | None = Field(
         default=None, description="NAV's meeting_invitation to dialogue meeting 2 or 3 (ftrl § 8-7a): which meeting")
+    plan: PlanMeta | None = Field(
+        default=None, description="with follow_up_plan and follow_up_plan_ack in plan threads (docs/follow-up-plan.md)")
+
+
+class PlanMeta(BaseModel):
+    """What the server keeps of a follow-up plan message, sent beside the sealed envelope
+    (docs/follow-up-plan.md); the plan itself stays sealed.
+
+    - a ``follow_up_plan`` in the case's plan thread is a new version: ``evaluation_date``;
+    - a ``follow_up_plan`` in a share thread sends a version on: ``shares`` (its message id);
+    - a ``follow_up_plan_ack`` in the plan thread answers the version it replies to:
+      ``acknowledgement`` as in the sealed form (only "read_and_agree" acknowledges)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evaluation_date: date | None = Field(default=None, description="when the plan is to be evaluated")
+    shares: SambandId | None = Field(default=None, description="the message id of the version sent on")
+    acknowledgement: Literal["read_and_agree", "read_with_comments"] | None = Field(
+        default=None, description="the answer in a follow_up_plan_ack")
+
+
+class PlanShareCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recipient_id: SambandId = Field(description="the GP or NAV adviser of the case to send the plan to")
+
+
+MessageCreate.model_rebuild()
 
 
 # --- the coordinator and deadlines (issue 11) ---------------------------------------------

@@ -37,6 +37,9 @@ def create_thread(session: Session, by: Actor, case_id: str, member_ids: list[st
     strangers = [m for m in members if m not in active]
     if strangers:
         raise InvalidInput(f"not participants of this case: {', '.join(strangers)}; add them to the case first")
+    from messaging import plan  # local: messaging.plan builds on this module
+
+    plan.check_new_thread(session, case, topic, members)
     thread = Thread(case_id=case.id, topic=topic, created_by=by.id)
     session.add(thread)
     for member in members:

@@ -1099,6 +1099,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A consent you gave runs out: give a new one, or let it run out"),
     "deadline.milestone": ("Frist i saken: {what}", "Deadline in the case: {what}"),
 
+    # --- follow-up plan versions (issue 11) -------------------------------------------------------
+    "plan.latest": ("Siste oppfølgingsplan", "Latest follow-up plan"),
+    "plan.versions": ("Versjoner av oppfølgingsplanen", "Versions of the follow-up plan"),
+    "plan.versions_lead": (
+        "Planen skrives av deg og arbeidsgiveren sammen. Hver ny versjon får et nummer; den siste gjelder.",
+        "The plan is written by the employee and the employer together. Each new version gets a number; the latest applies."),
+    "plan.no_versions": ("Ingen versjoner ennå. Skriv den første nedenfor.", "No versions yet. Write the first one below."),
+    "plan.col.version": ("Versjon", "Version"),
+    "plan.col.author": ("Skrevet av", "Written by"),
+    "plan.col.date": ("Dato", "Date"),
+    "plan.col.evaluation": ("Evalueres", "Evaluated on"),
+    "plan.col.ack": ("Bekreftet av arbeidstakeren", "Acknowledged by the employee"),
+    "plan.version_n": ("Versjon {n}", "Version {n}"),
+    "plan.version_latest": ("Versjon {n} (siste)", "Version {n} (latest)"),
+    "plan.acked": ("Ja, {date}", "Yes, {date}"),
+    "plan.not_acked": ("Ikke ennå", "Not yet"),
+    "plan.evaluated": ("evaluert {date}", "evaluated {date}"),
+    "plan.show": ("Vis versjon {n}", "Show version {n}"),
+    "plan.print": ("Skriv ut / lagre som PDF", "Print / save as PDF"),
+    "plan.print_view": ("Utskrift av siste versjon", "Print view of the latest version"),
+    "plan.share_title": ("Send planen videre", "Send the plan on"),
+    "plan.share_lead": (
+        "Arbeidsgiveren sender planen til den som sykmeldte, og til NAV når NAV ber om den (arbeidsmiljøloven § 4-6).",
+        "The employer sends the plan to whoever wrote the sick note, and to NAV when NAV asks (Working Environment Act § 4-6)."),
+    "plan.share_to": ("Send versjon {n} til {name}", "Send version {n} to {name}"),
+    "plan.shared_copy": ("Kopi av versjon {n} av oppfølgingsplanen", "Copy of version {n} of the follow-up plan"),
+    "plan.shared_lead": (
+        "Her sendes oppfølgingsplanen videre. Arbeidstakeren ser alt som sendes.",
+        "The follow-up plan is sent on here. The employee sees everything that is sent."),
+    "inbox.topic.follow_up_plan_shared": ("Oppfølgingsplan sendt videre", "Follow-up plan sent on"),
+    "js.plan_share_loading": ("Henter planen som skal sendes videre …", "Fetching the plan to send on …"),
+    "js.plan_share_ready": ("Skjemaet er fylt ut fra versjonen. Se over og send.",
+                            "The form is filled in from the version. Check it and send."),
 }
 
 ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",

@@ -99,7 +99,7 @@ def test_a_plan_sent_turns_the_milestone_done_for_every_participant(world, clien
     everyone = ("hansen", "lise", "solberg", "eide", "vold")
     assert {plan_status(u) for u in everyone} <= {"upcoming", "due_soon"}
     lise = clients("lise")
-    thread = lise.start_thread(case_id, [d["solberg"]], topic="follow_up_plan")["id"]
+    thread = lise.start_thread(case_id, [d["hansen"], d["solberg"]], topic="follow_up_plan")["id"]
     sent = lise.send(case_id, thread, "follow_up_plan", {
         "typical_workday": "Regnskap ved skjerm.", "tasks_that_can_be_done": "Avstemming.",
         "tasks_that_cannot_be_done": "Lange møter.", "planned_adaptation": "Kortere dager.",

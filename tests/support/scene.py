@@ -118,6 +118,9 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
         ("POST", "/cases/{case_id}/threads/{thread_id}/keys"): {"categories": ["functional_ability"],
                                                                 "purpose": "workplace_adaptation"},
         ("POST", "/cases/{case_id}/threads/{thread_id}/messages"): {"envelope": envelope_b64},
+        ("POST", "/cases/{case_id}/plan/thread"): None,
+        ("POST", "/cases/{case_id}/plan/share-thread"): {"recipient_id": d["solberg"]},
+        ("POST", "/cases/{case_id}/plan/evaluated"): {"number": 1},
         ("POST", "/messages/{message_id}/read"): None,
         # the coordinator (issue 11)
         ("POST", "/cases/{case_id}/coordinator"): {"actor_id": d["vold"]},
@@ -152,6 +155,7 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
                                                          "employee_agreed": "not_asked"},
         ("POST", "/inbox/cases/{case_id}/coordinator/end"): {},
         ("POST", "/portal/cases/{case_id}/coordinator/view"): {"answer": "agree"},
+        ("POST", "/inbox/cases/{case_id}/plan/share"): {"recipient_id": d["solberg"]},
     }
 
 

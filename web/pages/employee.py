@@ -27,13 +27,14 @@ from directory.errors import SambandError
 from directory.models import Actor
 from directory.types import CaseRole
 from messaging import cases as case_service
+from messaging import plan as plan_service
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
 from web.pages import coordinator as coordinator_page
 from web.pages import log_lines
 from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
-from web.pages.inbox import closure_view
+from web.pages.inbox import closure_view, portal_thread_url
 from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
@@ -94,7 +95,11 @@ def _case_view(session: Session, t: Translator, case: Case) -> dict:
     actors = {a.id: a for a in directory_store.actors_by_ids(session=session, ids=[p.actor_id for p in rows])}
     reachable = directory_store.actors_with_encryption_key(session=session, actor_ids=list(actors))
     milestones = case_service.case_milestones(session, case)
+    latest_plan = plan_service.latest_for(session, directory_store.get_actor(session=session, actor_id=case.employee_id),
+                                         case.id)
     return {
+        "plan_url": (f"{portal_thread_url(case.id, latest_plan[0])}?plan=latest#msg-{latest_plan[1]}"
+                     if latest_plan else None),
         "case": case,
         "participants": [
             {"actor_id": p.actor_id, "name": actors[p.actor_id].name, "case_role": p.case_role, "reason": p.reason,

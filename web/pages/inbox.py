@@ -26,6 +26,7 @@ from directory.models import Actor
 from directory.types import HEALTH_PERSONNEL
 from messaging import caselife
 from messaging import cases as case_service
+from messaging import plan as plan_service
 from messaging import threads as thread_service
 from messaging import timeline
 from messaging.kinds import catalog, kind_spec
@@ -130,14 +131,16 @@ def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
             a = activity[th.id]
             rows.append({
                 "id": th.id, "url": _thread_url(case.id, th.id),
-                "topic": t("inbox.topic.conversation") if th.topic == "conversation" else kinds.get(th.topic, th.topic),
+                "topic": kinds.get(th.topic) or t(f"inbox.topic.{th.topic}"),
                 "names": ", ".join(n for n in names if n), "messages": a.messages, "unread": a.unread,
                 "last_at": a.last_at or th.created_at,
             })
         rows.sort(key=lambda r: (r["unread"] == 0, -r["last_at"].timestamp()))
         employee = actors.get(case.employee_id)
         milestones = case_service.case_milestones(session, case)
+        latest_plan = plan_service.latest_for(session, me, case.id)
         views.append({
+            "plan_url": f"{_thread_url(case.id, latest_plan[0])}?plan=latest#msg-{latest_plan[1]}" if latest_plan else None,
             "milestones": milestones, "due_now": due_now(milestones, date.today()),
             "case": case, "employee": employee.name if employee else "", "my_role": mine.case_role if mine else "",
             "coordinator": coordinator_page.case_card(session, t, me, case),
@@ -215,6 +218,18 @@ def close_case(case_id: str, request: Request, session: SessionDep, me: CurrentA
         return redirect(back)
     flash(request, t("caselife.ended_flash"))
     return redirect(back)
+@router.post("/cases/{case_id}/plan/share")
+def share_plan(case_id: str, request: Request, session: SessionDep, me: CurrentActor, form: FormDep) -> Response:
+    """Send the latest plan version on to the case's GP or NAV adviser: the thread for it
+    (made if there is none), its form filled in the browser from the sealed version."""
+    if (away := _professional(me)) is not None:
+        return away
+    latest = plan_service.latest(session, case_service.require_case(session, me, case_id).id)
+    if latest is None:
+        raise plan_service.InvalidPlan("the case has no plan version to send on yet")
+    thread = plan_service.open_share_thread(session, me, case_id, str(form.get("recipient_id") or ""))
+    query = urlencode({"kind": "follow_up_plan", "shares": latest.message_id})
+    return redirect(f"{_thread_url(case_id, thread.id)}?{query}#compose-section")
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -344,8 +359,42 @@ def _message_rows(t: Translator, me: Actor, messages: list[dict], names: dict[st
     return rows
 
 
+def _plan_context(session: Session, t: Translator, me: Actor, case, thread, rows: list[dict], names: dict[str, str],
+                  focus: str) -> dict | None:
+    """The follow-up plan on its thread's page: the versions (number, author, date,
+    evaluation date, acknowledgement), the latest marked, where to send it on; on a
+    share thread, which version each copy carries.  ``focus`` ("latest") picks the
+    version the print view shows."""
+    if thread.topic not in (plan_service.PLAN_TOPIC, plan_service.SHARE_TOPIC):
+        return None
+    if thread.topic == plan_service.SHARE_TOPIC:
+        numbers = plan_service.shares_in(session, thread.id)
+        latest = next((r["id"] for r in reversed(rows) if r["id"] in numbers and not r["recalled"]), None)
+        for r in rows:
+            r["plan_version"] = numbers.get(r["id"])
+        return {"shared": True, "versions": [], "latest": latest, "print_target": latest if focus else None,
+                "recipients": []}
+    current = plan_service.versions(session, case.id)
+    authors = {a.id: a.name for a in directory_store.actors_by_ids(session=session, ids=[v.author_id for v in current])}
+    numbers = {v.message_id: v.number for v in current}
+    for r in rows:
+        r["plan_version"] = numbers.get(r["id"])
+    latest = current[-1].message_id if current else None
+    return {
+        "shared": False, "latest": latest, "print_target": latest if focus else None,
+        "versions": [{
+            "number": v.number, "message_id": v.message_id, "author": authors.get(v.author_id, names.get(v.author_id, "")),
+            "created_at": v.created_at, "evaluation_date": v.evaluation_date,
+            "acknowledged_at": v.acknowledged_at, "evaluated_at": v.evaluated_at, "latest": v.message_id == latest,
+        } for v in reversed(current)],
+        "recipients": [{"id": a.id, "name": a.name, "role": a.role}
+                       for a in plan_service.share_recipients(session, me, case)]
+        if latest and me.role != "employee" else [],  # the employer sends it on (his page is the inbox)
+    }
+
+
 def thread_context(request: Request, session: Session, me: Actor, case_id: str, thread_id: str, *,
-                   url: str, kind: str = "", reply_to: str = "") -> dict | Response:
+                   url: str, kind: str = "", reply_to: str = "", plan: str = "") -> dict | Response:
     """What thread.html shows a member of the thread (a professional, or the employee on
     his portal): metadata only, and the compose form for the kinds ``me`` may send.
     ``url`` is where this page lives.  Without keys on record: a redirect to /keys.
@@ -384,17 +433,18 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
         "durations": (4, 8, 12, 26), "url": url, "back": "/inbox",
         "categories": [c.value for c in Category],
         "ask_limits": _ask_limits(me),
+        "plan": _plan_context(session, t, me, case, thread, rows, names, plan),
     }
 
 
 @router.get("/cases/{case_id}/threads/{thread_id}")
 def thread_page(case_id: str, thread_id: str, request: Request, session: SessionDep, me: CurrentActor,
-                kind: str = "", reply_to: str = "") -> Response:
+                kind: str = "", reply_to: str = "", plan: str = "") -> Response:
     if me.role == "employee":  # his own thread page, on his portal (404 if he is not in the thread)
         thread_service.require_thread(session, me, case_id, thread_id)
         return redirect(portal_thread_url(case_id, thread_id))
     context = thread_context(request, session, me, case_id, thread_id, url=_thread_url(case_id, thread_id),
-                             kind=kind, reply_to=reply_to)
+                             kind=kind, reply_to=reply_to, plan=plan)
     return context if isinstance(context, Response) else render(request, "thread.html", context)
 
 

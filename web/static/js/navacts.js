@@ -5,6 +5,11 @@
 //   nav_request          → {nav_request: {addressee_ids, categories, reference, answer_by}}
 //   meeting_invitation   → {nav_summons: {meeting_type}} when NAV calls dialogue meeting 2 or 3
 //
+// The follow-up plan's metadata goes the same way (docs/follow-up-plan.md):
+//   follow_up_plan in the plan thread        → {plan: {evaluation_date}}
+//   follow_up_plan_ack in the plan thread    → {plan: {acknowledgement}}
+//   follow_up_plan in a share thread         → {plan: {shares: <the version's message id>}}
+//
 // And the words for a missing basis where the law could apply (statutory_possible).
 
 import { me, s } from "./common.js";
@@ -27,6 +32,13 @@ export function navActs(kind, form, { reference = "" } = {}) {
     const answerBy = new Date();
     answerBy.setDate(answerBy.getDate() + Number(form.answer_within_days ?? 21));
     return { nav_request: { addressee_ids: addressees, categories: form.requested_categories, reference, answer_by: isoDay(answerBy) } };
+  }
+  const topic = document.getElementById("page")?.dataset.topic ?? "";
+  if (topic === "follow_up_plan" && kind === "follow_up_plan") return { plan: { evaluation_date: form.evaluation_date } };
+  if (topic === "follow_up_plan" && kind === "follow_up_plan_ack") return { plan: { acknowledgement: form.acknowledgement } };
+  if (topic === "follow_up_plan_shared" && kind === "follow_up_plan") {
+    const shares = new URLSearchParams(location.search).get("shares");
+    return shares ? { plan: { shares } } : {};
   }
   if (kind === "meeting_invitation" && NAV_ROLES.includes(myRole) && SUMMONED_MEETINGS.includes(form.meeting_type)) {
     return { nav_summons: { meeting_type: form.meeting_type } };

@@ -296,6 +296,53 @@ function updateReceipt(li, event) {
   }
 }
 
+// --- the follow-up plan: print view, sending a version on ---------------------------------------
+
+/** "Skriv ut / lagre som PDF": the print view of the latest version (print CSS shows
+ * only the message marked print-target), then the browser's own print dialog. */
+function wirePrint() {
+  document.getElementById("print-plan")?.addEventListener("click", () => {
+    const latest = list.querySelector("li.plan-latest") ?? list.querySelector(`li[id="msg-${CSS.escape(page.dataset.printTarget ?? "")}"]`);
+    if (latest) {
+      for (const li of list.querySelectorAll("li.print-target")) li.classList.remove("print-target");
+      latest.classList.add("print-target");
+      page.dataset.printTarget = latest.dataset.messageId;
+    }
+    window.print();
+  });
+}
+
+/** Sending a version on (?kind=follow_up_plan&shares=id in a share thread): open that
+ * version (our own sealed copy, from the plan thread) and fill the form with it. */
+async function prefillShare() {
+  const shares = new URLSearchParams(location.search).get("shares");
+  const compose = document.getElementById("compose");
+  if (!shares || !compose || compose.dataset.kind !== "follow_up_plan" || page.dataset.topic !== "follow_up_plan_shared") return;
+  say("compose-status", s("plan_share_loading"));
+  const bytes = await fetchView(shares);
+  const peek = parseView(bytes);
+  const h = peek.header;
+  if (h.messageId !== shares || h.caseId !== caseId || h.kind !== "follow_up_plan") throw new Error(s("tampered"));
+  const opened = await openView(bytes, {
+    encryptionPrivate: privateKeyFor(identity, peek.kemId), kemId: peek.kemId,
+    senderPublicKey: await senderKey(h.senderId, h.senderKeyId), recipientId: me(),
+  });
+  const joined = join(opened.header.kind, opened.sections);
+  for (const [name, value] of Object.entries(joined.form)) {
+    if (value === null || typeof value === "object") continue;
+    const controls = [...compose.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+    if (controls.length === 1 && controls[0].matches("input:not([type=radio]):not([type=checkbox]), textarea, select")) {
+      controls[0].value = String(value);
+    } else if (controls.length === 1 && controls[0].type === "checkbox") {
+      controls[0].checked = Boolean(value);
+    } else if (controls.length && controls.every((c) => c.type === "radio")) {
+      for (const c of controls) c.checked = c.value === String(value);
+    }
+  }
+  compose.dataset.prefilled = "true";
+  say("compose-status", s("plan_share_ready"));
+}
+
 // --- start ------------------------------------------------------------------------------------
 
 async function start() {
@@ -310,8 +357,10 @@ async function start() {
   catalog = await loadCatalog();
   const pending = [...list.querySelectorAll('li[data-has-sections="true"][data-recalled="false"]')];
   for (const li of pending) await openMessage(li);
+  await prefillShare().catch((error) => say("compose-error", s("error", { message: error.message }), { error: true }));
   ready = (detail) => onEvent(detail).catch(() => {});
   for (const detail of early.splice(0)) ready(detail);
 }
 
+wirePrint();
 start().catch((error) => say("live-status", s("error", { message: error.message }), { error: true }));
