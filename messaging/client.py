@@ -154,7 +154,7 @@ class SambandClient:
 
     def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
              purpose: str | None = None, purposes: dict[str, str] | None = None, nav_reference: str = "",
-             nav_summons: bool = True) -> dict:
+             nav_summons: bool = True, meeting: dict | None = None) -> dict:
         """Seal ``form`` for everyone in the thread who may read each part, and send it.
 
         A ``nav_request`` goes with the metadata that registers NAV's request (ftrl
@@ -162,12 +162,16 @@ class SambandClient:
         (the form's ``requested_categories``), ``nav_reference`` and the answer-by date
         (``answer_within_days`` from today).  NAV's ``meeting_invitation`` to dialogue
         meeting 2 or 3 goes with its ``nav_summons`` (ftrl § 8-7a) unless
-        ``nav_summons=False``.
+        ``nav_summons=False``.  ``meeting`` is the meeting metadata (docs/meetings.md):
+        ``{"meeting_id": ..., "meeting_type": ...}`` on an invitation, ``{"meeting_id": ...,
+        "answer": ...}`` on a response, ``{"meeting_id": ..., "tasks": [...]}`` on minutes.
         """
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         acts = self._nav_acts(case_id, thread_id, kind, form, nav_reference, nav_summons)
         sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes,
                            nav_summons=acts.get("nav_summons"))
+        if meeting is not None:
+            acts["meeting"] = meeting
         return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes, **acts) | {
             "envelope_bytes": len(sealed)}
 
@@ -238,9 +242,10 @@ class SambandClient:
 
     def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None,
                     purposes: dict[str, str] | None = None, nav_request: dict | None = None,
-                    nav_summons: dict | None = None) -> dict:
+                    nav_summons: dict | None = None, meeting: dict | None = None) -> dict:
         body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {}) | {"purposes": purposes or {}}
         body |= ({"nav_request": nav_request} if nav_request else {}) | ({"nav_summons": nav_summons} if nav_summons else {})
+        body |= {"meeting": meeting} if meeting else {}
         return self._json("POST", f"/cases/{case_id}/threads/{thread_id}/messages", json=body)
 
     # --- reading ------------------------------------------------------------------------

@@ -35,9 +35,10 @@ from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
-from messaging import envelope, threads
+from messaging import envelope, meetings, threads
 from messaging.kinds import Kind, KindError, kind_spec
 from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
+from messaging.schemas import MeetingAct
 
 KEM_OF_ALGORITHM = {"X-Wing": envelope.KEM_XWING, "X25519": envelope.KEM_X25519}
 CLOCK_SKEW = timedelta(minutes=10)
@@ -131,6 +132,7 @@ class Delivery:
         self, session: Session, me: Actor, case_id: str, thread_id: str, data: bytes, purpose: Purpose | None = None,
         purposes: dict[str, Purpose] | None = None, *, now: datetime | None = None,
         nav_request: NavRequestAct | None = None, nav_summons: NavSummonsAct | None = None,
+        meeting: MeetingAct | None = None,
     ) -> Message:
         """Store a sealed message if every wrap has a basis now; else store nothing.
 
@@ -138,11 +140,15 @@ class Delivery:
         request under folketrygdloven § 21-4 is registered in the same transaction as
         the message, so the request exists exactly when the message does.  NAV's
         ``meeting_invitation`` to dialogue meeting 2 or 3 may come with ``nav_summons``
-        and is then registered the same way (folketrygdloven § 8-7a).
+        and is then registered the same way (folketrygdloven § 8-7a).  A meeting message
+        may name its meeting in ``meeting`` (``messaging.meetings``): checked against the
+        envelope and the meeting's state before anything is decided, written with it.
 
         Raises:
             InvalidEnvelope: malformed, not signed by the caller's key, or addressed wrongly.
             InvalidNavAct: NAV's metadata is missing, or does not fit the message.
+            InvalidMeeting, MeetingNotAllowed: the meeting metadata does not fit, or the
+                sender may not do this to the meeting.
             ConsentRequired: some (recipient, category) has no basis; ``details`` lists them.
             Conflict: the message id is already taken.
         """
@@ -157,6 +163,9 @@ class Delivery:
 
         recipients = self._check_recipient_keys(session, env, members)
         acts = self._nav_acts(session, me, case, env, recipients, nav_request, nav_summons, now)
+        meeting_write = meetings.prepare(
+            session, me, case, thread.id, env.header.kind, env.header.message_id, set(recipients), meeting,
+            nav_summons.meeting_type if nav_summons is not None else None, now)
         wraps, flows = [], []
         for block in env.recipients:
             recipient = recipients[block.recipient_id]
@@ -202,6 +211,8 @@ class Delivery:
             self.consent.record_nav_request_act(session, acts, case_id=case.id)
         elif acts is not None:
             self.consent.record_summons_act(session, acts)
+        if meeting_write is not None:
+            meetings.record(session, meeting_write, me, h.message_id, now)
         to_notify = sorted({w["recipient_id"] for w in wraps} - {me.id})
         if to_notify:
             session.execute(Receipt.__table__.insert(), [
