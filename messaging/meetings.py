@@ -158,7 +158,8 @@ def _invitation(session: Session, me: Actor, case: Case, thread_id: str, message
     if not invitees:
         raise InvalidMeeting("the invitation reaches nobody: a meeting needs at least one invitee who can read it")
     meeting = Meeting(id=act.meeting_id, case_id=case.id, thread_id=thread_id, meeting_type=act.meeting_type,
-                      convener_id=me.id, state="invited", invitation_message_id=message_id, invited_at=now)
+                      convener_id=me.id, state="invited", invitation_message_id=message_id,
+                      details_message_id=message_id, invited_at=now)
     return MeetingWrite(Kind.MEETING_INVITATION, meeting, new=True, invitees=invitees)
 
 
@@ -177,6 +178,7 @@ def record(session: Session, write: MeetingWrite, me: Actor, message_id: str, no
         return
     if write.kind == Kind.MEETING_CHANGE:
         meeting.state, meeting.changed_at, meeting.change_count = "changed", now, meeting.change_count + 1
+        meeting.details_message_id = message_id
         for invitee in _invitees(session, meeting.id):  # the answers were to the old time and place
             invitee.answer = invitee.answered_at = invitee.answer_message_id = None
             session.add(invitee)

@@ -151,6 +151,7 @@ class Meeting(SQLModel, table=True):
     convener_id: str = Field(foreign_key="actor.id", max_length=36)
     state: str = Field(max_length=20)  # invited | changed | cancelled | held
     invitation_message_id: str = Field(max_length=36)
+    details_message_id: str = Field(max_length=36)  # the invitation or latest change: the current time and place
     invited_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     change_count: int = Field(default=0)
     changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -171,6 +171,7 @@ class MeetingPublic(BaseModel):
     convener_id: str
     state: Literal["invited", "changed", "cancelled", "held"]
     invitation_message_id: str
+    details_message_id: str = Field(description="the invitation or its latest change: where the current time and place are")
     invited_at: datetime
     change_count: int
     changed_at: datetime | None

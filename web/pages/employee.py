@@ -32,6 +32,7 @@ from web.deps import CurrentActor, SessionDep
 from web.i18n import ROLE_GRANTABLE, Translator
 from web.pages import log_lines
 from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
+from web.pages.inbox import task_views
 from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
@@ -192,6 +193,7 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         "durations": DURATIONS,
         **conversations(request, session, me, my_cases),
         "people": people_control(request, session, me),
+        "tasks": task_views(t, session, me), "task_action": "/inbox/tasks/{id}/done",
     }
 
 

@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('convener_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('invitation_message_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('details_message_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('invited_at', directory.columns.UTCDateTime(), nullable=False),
     sa.Column('change_count', sa.Integer(), nullable=False),
     sa.Column('changed_at', directory.columns.UTCDateTime(), nullable=True),
