@@ -994,7 +994,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tasks.line_nodue": ("{meeting} — uten frist", "{meeting} — no due date"),
     "tasks.open_minutes": ("Les referatet", "Read the minutes"),
     "tasks.done": ("Marker som gjort", "Mark as done"),
-    "tasks.done_label": ("Marker oppgaven fra {meeting} som gjort", "Mark the task from {meeting} as done"),
+    "tasks.done_label": ("Marker som gjort: oppgaven fra {meeting}", "Mark as done: the task from {meeting}"),
     "flash.task_done": ("Oppgaven er markert som gjort.", "The task is marked as done."),
     "js.meeting_when": ("{time}, {place}", "{time}, {place}"),
     "js.meeting_not_open": ("Åpne innkallingen først: tid og sted står i den krypterte meldingen.",
