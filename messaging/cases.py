@@ -25,7 +25,7 @@ from directory.errors import ActorNotFound, Conflict, Forbidden, InvalidInput, N
 from directory.models import Actor
 from directory.types import CASE_ROLE_OF_RELATION, NAV_ROLES, CaseRole, RelationKind, Role
 from messaging import timeline
-from messaging.models import Case, CaseGrade, CaseParticipant, Message
+from messaging.models import Case, CaseGrade, CaseParticipant, Meeting, Message
 from messaging.schemas import CaseCreate
 
 EMPLOYEE_ROLE = "employee"
@@ -309,13 +309,16 @@ _SIDE_OF_ROLE = {
 
 def case_events(session: Session, case_id: str) -> list[timeline.CaseEvent]:
     """What the server saw happen in the case: each message that was not recalled, as
-    its kind, its sender's side and the day it was accepted (never its content)."""
+    its kind, its sender's side and the day it was accepted (never its content); the
+    minutes of a held meeting with the meeting's type."""
     rows = session.exec(
-        select(Message.kind, Actor.role, Message.accepted_at)
+        select(Message.kind, Actor.role, Message.accepted_at, Meeting.meeting_type)
         .join(Actor, Actor.id == Message.sender_id)
+        .outerjoin(Meeting, Meeting.minutes_message_id == Message.id)
         .where(Message.case_id == case_id, col(Message.recalled_at).is_(None))
     ).all()
-    return [timeline.CaseEvent(kind, _SIDE_OF_ROLE.get(Role(role)), accepted_at.date()) for kind, role, accepted_at in rows]
+    return [timeline.CaseEvent(kind, _SIDE_OF_ROLE.get(Role(role)), accepted_at.date(), meeting_type)
+            for kind, role, accepted_at, meeting_type in rows]
 
 
 def case_milestones(session: Session, case: Case, today: date | None = None) -> list[timeline.Milestone]:

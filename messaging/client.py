@@ -154,7 +154,7 @@ class SambandClient:
 
     def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
              purpose: str | None = None, purposes: dict[str, str] | None = None, nav_reference: str = "",
-             nav_summons: bool = True, plan: dict | None = None) -> dict:
+             nav_summons: bool = True, plan: dict | None = None, meeting: dict | None = None) -> dict:
         """Seal ``form`` for everyone in the thread who may read each part, and send it.
 
         A ``nav_request`` goes with the metadata that registers NAV's request (ftrl
@@ -166,6 +166,9 @@ class SambandClient:
         thread goes with its ``plan`` metadata (docs/follow-up-plan.md), taken from the
         form unless given: the evaluation date of a version, the answer of an ack.  A
         plan sent on names the version it carries: ``plan={"shares": message_id}``.
+        ``meeting`` is the meeting metadata (docs/meetings.md): ``{"meeting_id": ...,
+        "meeting_type": ...}`` on an invitation, ``{"meeting_id": ..., "answer": ...}`` on
+        a response, ``{"meeting_id": ..., "tasks": [...]}`` on minutes.
         """
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         acts = self._nav_acts(case_id, thread_id, kind, form, nav_reference, nav_summons)
@@ -179,6 +182,8 @@ class SambandClient:
             acts["plan"] = plan
         sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes,
                            nav_summons=acts.get("nav_summons"))
+        if meeting is not None:
+            acts["meeting"] = meeting
         return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes, **acts) | {
             "envelope_bytes": len(sealed)}
 
@@ -249,10 +254,11 @@ class SambandClient:
 
     def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None,
                     purposes: dict[str, str] | None = None, nav_request: dict | None = None,
-                    nav_summons: dict | None = None, plan: dict | None = None) -> dict:
+                    nav_summons: dict | None = None, plan: dict | None = None, meeting: dict | None = None) -> dict:
         body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {}) | {"purposes": purposes or {}}
         body |= ({"nav_request": nav_request} if nav_request else {}) | ({"nav_summons": nav_summons} if nav_summons else {})
         body |= {"plan": plan} if plan else {}
+        body |= {"meeting": meeting} if meeting else {}
         return self._json("POST", f"/cases/{case_id}/threads/{thread_id}/messages", json=body)
 
     # --- reading ------------------------------------------------------------------------

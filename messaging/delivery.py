@@ -35,10 +35,10 @@ from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
-from messaging import cases, envelope, plan, threads
+from messaging import cases, envelope, meetings, plan, threads
 from messaging.kinds import Kind, KindError, kind_spec
 from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
-from messaging.schemas import PlanMeta
+from messaging.schemas import MeetingAct, PlanMeta
 
 KEM_OF_ALGORITHM = {"X-Wing": envelope.KEM_XWING, "X25519": envelope.KEM_X25519}
 CLOCK_SKEW = timedelta(minutes=10)
@@ -141,6 +141,7 @@ class Delivery:
         purposes: dict[str, Purpose] | None = None, *, now: datetime | None = None,
         nav_request: NavRequestAct | None = None, nav_summons: NavSummonsAct | None = None,
         plan_meta: PlanMeta | None = None,
+        meeting: MeetingAct | None = None,
     ) -> Message:
         """Store a sealed message if every wrap has a basis now; else store nothing.
 
@@ -151,12 +152,16 @@ class Delivery:
         and is then registered the same way (folketrygdloven § 8-7a).  A follow-up plan
         message in a plan thread comes with ``plan_meta`` (``messaging.plan``): a new
         version is numbered, a copy sent on or the employee's acknowledgement recorded,
-        in the same transaction.
+        in the same transaction.  A meeting message may name its meeting in ``meeting``
+        (``messaging.meetings``): checked against the envelope and the meeting's state
+        before anything is decided, written with it.
 
         Raises:
             InvalidEnvelope: malformed, not signed by the caller's key, or addressed wrongly.
             InvalidNavAct: NAV's metadata is missing, or does not fit the message.
             InvalidPlan: the plan metadata is missing, or does not fit the message.
+            InvalidMeeting, MeetingNotAllowed: the meeting metadata does not fit, or the
+                sender may not do this to the meeting.
             ConsentRequired: some (recipient, category) has no basis; ``details`` lists them.
             Conflict: the message id is already taken.
         """
@@ -173,6 +178,9 @@ class Delivery:
         recipients = self._check_recipient_keys(session, env, members)
         acts = self._nav_acts(session, me, case, env, recipients, nav_request, nav_summons, now)
         plan_pending = plan.prepare(session, me, case, thread, env.header, plan_meta, now)
+        meeting_write = meetings.prepare(
+            session, me, case, thread.id, env.header.kind, env.header.message_id, set(recipients), meeting,
+            nav_summons.meeting_type if nav_summons is not None else None, now)
         wraps, flows = [], []
         for block in env.recipients:
             recipient = recipients[block.recipient_id]
@@ -219,6 +227,8 @@ class Delivery:
         elif acts is not None:
             self.consent.record_summons_act(session, acts)
         plan.record(session, plan_pending, h.message_id, now)
+        if meeting_write is not None:
+            meetings.record(session, meeting_write, me, h.message_id, now)
         to_notify = sorted({w["recipient_id"] for w in wraps} - {me.id})
         if to_notify:
             session.execute(Receipt.__table__.insert(), [

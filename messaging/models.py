@@ -146,7 +146,6 @@ class InboxEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
-<<<<<<< HEAD
 class CoordinatorAppointment(SQLModel, table=True):
     """One stretch of one person coordinating one case (messaging/coordinator.py).
 
@@ -174,7 +173,6 @@ class CoordinatorAppointment(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     ended_by: str | None = Field(default=None, max_length=36)
     end_reason: str | None = Field(default=None, max_length=20)  # handed_over | ended
-=======
 class PlanVersion(SQLModel, table=True):
     """One version of a case's follow-up plan: an encrypted ``follow_up_plan`` message in
     the case's plan thread.  The server numbers versions (1, 2, ...) under the employee's
@@ -207,4 +205,54 @@ class PlanShare(SQLModel, table=True):
     thread_id: str = Field(foreign_key="thread.id", max_length=36)
     shared_by: str = Field(foreign_key="actor.id", max_length=36)
     shared_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
->>>>>>> plan
+class Meeting(SQLModel, table=True):
+    """A meeting (a dialogue meeting 1, 2, 3 or another), made by the invitation that
+    called it.  Metadata only: which meeting, who called whom, its state and when each
+    thing happened.  Time, place, agenda and minutes stay in the encrypted messages."""
+
+    __tablename__ = "meeting"
+
+    id: str = Field(primary_key=True, max_length=36)  # chosen by the convener's client
+    case_id: str = Field(foreign_key="sick_leave_case.id", index=True, max_length=36)
+    thread_id: str = Field(foreign_key="thread.id", index=True, max_length=36)
+    meeting_type: str = Field(max_length=40)  # dialogue_meeting_1 | _2 | _3 | other_meeting
+    convener_id: str = Field(foreign_key="actor.id", max_length=36)
+    state: str = Field(max_length=20)  # invited | changed | cancelled | held
+    invitation_message_id: str = Field(max_length=36)
+    details_message_id: str = Field(max_length=36)  # the invitation or latest change: the current time and place
+    invited_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    change_count: int = Field(default=0)
+    changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    held_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    minutes_message_id: str | None = Field(default=None, max_length=36)
+
+
+class MeetingInvitee(SQLModel, table=True):
+    """One person called to a meeting and the kind of their latest answer to its
+    current time and place (a change clears the answers: they were to the old time)."""
+
+    __tablename__ = "meeting_invitee"
+
+    meeting_id: str = Field(foreign_key="meeting.id", primary_key=True, max_length=36)
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True, max_length=36, index=True)
+    answer: str | None = Field(default=None, max_length=20)  # coming | new_time_wanted | cannot_come
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    answer_message_id: str | None = Field(default=None, max_length=36)
+
+
+class MeetingTask(SQLModel, table=True):
+    """A task agreed in a meeting's minutes: who owns it and by when.  Its text stays
+    inside the encrypted minutes (the task id is written there too)."""
+
+    __tablename__ = "meeting_task"
+    __table_args__ = (Index("ix_meeting_task_owner", "owner_id", "done_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)  # chosen by the writer's client
+    meeting_id: str = Field(foreign_key="meeting.id", index=True, max_length=36)
+    case_id: str = Field(foreign_key="sick_leave_case.id", max_length=36)
+    minutes_message_id: str = Field(max_length=36)
+    owner_id: str = Field(foreign_key="actor.id", max_length=36)
+    due_date: date | None = None
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

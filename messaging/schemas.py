@@ -120,6 +120,35 @@ class KeyRequest(BaseModel):
         default=None, description="NAV asks for keys to call the members to dialogue meeting 2 or 3 (ftrl § 8-7a)")
 
 
+MeetingType = Literal["dialogue_meeting_1", "dialogue_meeting_2", "dialogue_meeting_3", "other_meeting"]
+MeetingAnswer = Literal["coming", "new_time_wanted", "cannot_come"]
+
+
+class MeetingTaskAct(BaseModel):
+    """One task agreed in the minutes: its id (also written in the encrypted minutes),
+    who owns it and by when.  Its text stays in the minutes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: SambandId
+    owner_id: SambandId
+    due_date: date | None = None
+
+
+class MeetingAct(BaseModel):
+    """The metadata a meeting message carries, which the server checks against the
+    envelope and records with the message: which meeting (its id: new on the
+    invitation), its type (on the invitation), the answer's kind (on a response), the
+    tasks' owners and due dates (on the minutes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    meeting_id: SambandId
+    meeting_type: MeetingType | None = None
+    answer: MeetingAnswer | None = None
+    tasks: list[MeetingTaskAct] = Field(default_factory=list, max_length=30)
+
+
 class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -132,6 +161,10 @@ class MessageCreate(BaseModel):
         default=None, description="NAV's meeting_invitation to dialogue meeting 2 or 3 (ftrl § 8-7a): which meeting")
     plan: PlanMeta | None = Field(
         default=None, description="with follow_up_plan and follow_up_plan_ack in plan threads (docs/follow-up-plan.md)")
+
+    meeting: MeetingAct | None = Field(
+        default=None, description="on meeting_invitation, _change, _cancellation, _response and minutes: the meeting "
+                                  "it belongs to (docs/meetings.md)")
 
 
 class PlanMeta(BaseModel):
@@ -210,3 +243,45 @@ class DeadlinePublic(BaseModel):
     text: str = Field(description="the same in plain words, in the caller's language")
     link: str
     ref: str | None = Field(description="the id of the thing: a request, a consent, a milestone code")
+
+
+class MeetingInviteePublic(BaseModel):
+    actor_id: str
+    name: str
+    role: str
+    answer: MeetingAnswer | None
+    answered_at: datetime | None
+
+
+class MeetingTaskPublic(BaseModel):
+    id: str
+    meeting_id: str
+    case_id: str
+    thread_id: str
+    meeting_type: str
+    minutes_message_id: str
+    owner_id: str
+    due_date: date | None
+    created_at: datetime
+    done_at: datetime | None
+
+
+class MeetingPublic(BaseModel):
+    id: str
+    case_id: str
+    thread_id: str
+    meeting_type: str
+    convener_id: str
+    state: Literal["invited", "changed", "cancelled", "held"]
+    invitation_message_id: str
+    details_message_id: str = Field(description="the invitation or its latest change: where the current time and place are")
+    invited_at: datetime
+    change_count: int
+    changed_at: datetime | None
+    cancelled_at: datetime | None
+    held_at: datetime | None
+    minutes_message_id: str | None
+    invitees: list[MeetingInviteePublic]
+    tasks: list[MeetingTaskPublic]
+    may_change: bool = Field(description="the caller may change, cancel or write minutes (convener or coordinator)")
+    may_answer: bool = Field(description="the caller is invited and the meeting is still open")

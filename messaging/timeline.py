@@ -121,11 +121,13 @@ class Milestone:
 class CaseEvent:
     """Something the server saw happen in a case, metadata only: a message of ``kind``
     (``messaging.kinds``) accepted ``on`` a day, sent by someone on the ``by`` side
-    (None: a side no rule asks for, e.g. a specialist)."""
+    (None: a side no rule asks for, e.g. a specialist).  Minutes that name their
+    meeting carry its ``meeting_type`` (``messaging.meetings``)."""
 
     kind: str
     by: Responsible | None
     on: date
+    meeting_type: str | None = None
 
 
 # What completes a milestone: a message of one of these kinds, from one of these sides
@@ -137,6 +139,8 @@ class CaseEvent:
 # - the activity requirement is assessed when a clinician's functional assessment, or
 #   an answer to NAV's request, has come in: ftrl § 8-8 lets medical reasons stand in
 #   for activity, and these are the messages that carry that assessment.
+# Minutes that name their meeting complete that meeting's own milestone (dialogue
+# meeting 1, 2) and no other: the meeting's convener was checked when it was called.
 COMPLETED_BY: dict[str, tuple[frozenset[str], frozenset[Responsible]]] = {
     "follow_up_plan": (frozenset({"follow_up_plan"}), frozenset()),
     "dialogue_meeting_1": (frozenset({"minutes"}), frozenset({Responsible.EMPLOYER})),
@@ -158,6 +162,10 @@ def completed(events: Iterable[CaseEvent], rules: Sequence[MilestoneRule] | None
     known = {rule.code for rule in rules}
     done: dict[str, date] = {}
     for event in sorted(events, key=lambda e: e.on):
+        if event.meeting_type is not None:
+            if event.kind == "minutes" and event.meeting_type in known and event.meeting_type not in done:
+                done[event.meeting_type] = event.on
+            continue
         for code, (kinds, sides) in COMPLETED_BY.items():
             if code in known and code not in done and event.kind in kinds and (not sides or event.by in sides):
                 done[code] = event.on

@@ -121,6 +121,7 @@ PUBLIC = {  # no sign-in needed, by design; each says nothing about any case
 OWN = {  # about the caller only: no id goes in; read by every outsider, must hold no secret of the case
     ("GET", "/me"): "who you are",
     ("GET", "/me/key-lock"): "the server's half of the lock on your keys in a browser",
+    ("GET", "/me/tasks"): "your open tasks from meeting minutes",
     ("GET", "/directory/me"): "yourself in the directory",
     ("GET", "/directory/me/relations"): "the people related to you",
     ("GET", "/directory/me/key-backup"): "your key backup",
@@ -239,6 +240,7 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 "grant_id": scene.grant_ids[1], "exclusion_id": scene.exclusion_id, "request_id": scene.request_id,
                 "actor_id": d["hansen"], "key_id": key_id, "organisation_id": demo.organisations["nordlys"],
                 "log_id": logformat.log_id(d["hansen"]),  # the witness API (off here: no SAMBAND_WITNESS_TOKEN)
+                "meeting_id": scene.meeting_id, "task_id": scene.task_id,
             }
             fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids)}
             fakes["key_id"] = "A" * len(key_id)
@@ -251,7 +253,7 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 forms=case_forms(scene, demo),
                 person_secrets={"Per Hansen", national_id, "*******" + national_id[-4:]},
                 case_secrets={scene.case_id, scene.thread_id, scene.message_id, *scene.grant_ids, scene.exclusion_id,
-                              scene.request_id, scene.nav_request_id, REQUEST_REASON, NAV_REFERENCE, *hansen_reasons,
+                              scene.request_id, scene.nav_request_id, scene.meeting_id, scene.task_id, REQUEST_REASON, NAV_REFERENCE, *hansen_reasons,
                               *(i for ids in former.values() for i in ids.values())},
                 tables=tables, routes=app_routes(live.settings),
             )

@@ -1,5 +1,5 @@
 """One demo case with everything a case can hold: consents, an exclusion, a consent
-request, a NAV request, a thread and a sealed message.
+request, a NAV request, a thread, a sealed message, and a held meeting with a task.
 
 The demo world (``web.demo``) has people, relations and cases but no conversation yet.
 ``furnish_case`` adds one to Per Hansen's case, through the API as real clients would,
@@ -10,8 +10,9 @@ authorisation matrix) have something real to aim at.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -44,6 +45,8 @@ class CaseScene:
     exclusion_id: str
     request_id: str
     nav_request_id: str
+    meeting_id: str
+    task_id: str
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict:
@@ -82,9 +85,17 @@ def furnish_case(base_url: str, data_dir: Path, demo: Demo) -> CaseScene:
     with keyed_client(base_url, data_dir, "lise") as lise:
         thread = lise.start_thread(case_id, [d["solberg"], d["eide"]], topic=TOPIC)
         message = lise.send(case_id, thread["id"], TOPIC, QUESTION)
+    meeting_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    with keyed_client(base_url, data_dir, "eide") as eide:  # NAV calls dialogue meeting 2 in that thread
+        eide.send(case_id, thread["id"], "meeting_invitation", {
+            "meeting_type": "dialogue_meeting_2", "starts_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+            "place": "NAV Oslo"}, meeting={"meeting_id": meeting_id, "meeting_type": "dialogue_meeting_2"})
+        eide.send(case_id, thread["id"], "minutes", {"held_on": date.today().isoformat(), "summary": "Avtalt plan."},
+                  meeting={"meeting_id": meeting_id, "tasks": [{"task_id": task_id, "owner_id": d["solberg"]}]})
     return CaseScene(
         case_id=case_id, employee_id=d["hansen"], thread_id=thread["id"], message_id=message["id"],
         grant_ids=grants, exclusion_id=exclusion, request_id=request, nav_request_id=nav_request,
+        meeting_id=meeting_id, task_id=task_id,
     )
 
 
@@ -129,6 +140,7 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
         ("POST", "/cases/{case_id}/coordinator/view"): {"agreed": True},
         ("POST", "/messages/{message_id}/recall"): None,
         ("POST", "/directory/me/keys/{key_id}/revoke"): None,
+        ("POST", "/me/tasks/{task_id}/done"): None,
     }
 
 
@@ -146,6 +158,7 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/inbox/cases/{case_id}/participants"): {"actor_id": d["kari"], "reason": "HR hjelper med tilrettelegging"},
         ("POST", "/inbox/messages/{message_id}/recall"): {},
         ("POST", "/inbox/cases/{case_id}/close"): {"reason": "back_at_work"},
+        ("POST", "/inbox/tasks/{task_id}/done"): {},
         # who takes part (issue 9): the employee's own controls
         ("POST", "/portal/exclusions"): {"actor_id": d["lise"]},
         ("POST", "/portal/exclusions/{exclusion_id}/lift"): {},

@@ -34,7 +34,7 @@ from web.i18n import ROLE_GRANTABLE, Translator
 from web.pages import coordinator as coordinator_page
 from web.pages import log_lines
 from web.pages.render import FormDep, PageRoute, error_words, flash, redirect, render, translator
-from web.pages.inbox import closure_view, portal_thread_url
+from web.pages.inbox import closure_view, portal_thread_url, task_views
 from web.pages.threads import conversations
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PageRoute)
@@ -201,6 +201,7 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         "durations": DURATIONS,
         **conversations(request, session, me, my_cases),
         "people": people_control(request, session, me),
+        "tasks": task_views(t, session, me), "task_action": "/inbox/tasks/{id}/done",
     }
 
 

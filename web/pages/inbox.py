@@ -22,11 +22,13 @@ from consent.types import Category
 from directory import service as directory
 from directory import store as directory_store
 from directory.errors import InvalidInput, SambandError
+from directory.columns import utcnow
 from directory.models import Actor
 from directory.types import HEALTH_PERSONNEL
 from messaging import caselife
 from messaging import cases as case_service
 from messaging import plan as plan_service
+from messaging import meetings as meeting_service
 from messaging import threads as thread_service
 from messaging import timeline
 from messaging.kinds import catalog, kind_spec
@@ -162,12 +164,21 @@ def _inbox_context(request: Request, session: Session, me: Actor) -> dict:
         "topics": [{"value": "conversation", "label": t("inbox.topic.conversation")}]
         + [{"value": k["kind"], "label": t.title(k)} for k in _kinds_for(me)],
         "ws_cursor": thread_service.latest_event_seq(session, me.id),
+        "tasks": task_views(t, session, me), "task_action": "/inbox/tasks/{id}/done",
     }
 
 
 @router.get("")
 def inbox(request: Request, session: SessionDep, me: CurrentActor) -> Response:
     return _professional(me) or render(request, "inbox.html", _inbox_context(request, session, me))
+
+
+@router.post("/tasks/{task_id}/done")
+def task_done(task_id: str, request: Request, session: SessionDep, me: CurrentActor, form: FormDep) -> Response:
+    """The owner marks a task from minutes done (``messaging.meetings.mark_done``)."""
+    meeting_service.mark_done(session, me, task_id)
+    flash(request, translator(request)("flash.task_done"))
+    return redirect("/portal#tasks" if me.role == "employee" else "/inbox#tasks")
 
 
 @router.post("/cases/{case_id}/threads")
@@ -393,8 +404,44 @@ def _plan_context(session: Session, t: Translator, me: Actor, case, thread, rows
     }
 
 
+def _meeting_views(t: Translator, session: Session, me: Actor, case_id: str, thread_id: str,
+                   names: dict[str, str]) -> list[dict]:
+    """The meetings of this thread as their cards show them: metadata only (the time and
+    place come from the decrypted messages, in the browser)."""
+    now = utcnow()
+    views = []
+    for m in meeting_service.meetings_for(session, me, case_id):
+        if m.thread_id != thread_id:
+            continue
+        o = meeting_service.overview(session, me, m, now=now)
+        for task in o["tasks"]:
+            name = names.get(task["owner_id"], "")
+            task["text"] = (t("meetings.task_line", name=name, due=t.date(task["due_date"])) if task["due_date"]
+                            else t("meetings.task_line_nodue", name=name))
+        o["title"] = t.choice("meeting_type", m.meeting_type)
+        o["convener"] = names.get(m.convener_id, "")
+        o["owner_ids"] = {i["actor_id"] for i in o["invitees"]} | {m.convener_id, me.id}
+        views.append(o)
+    return views
+
+
+def task_views(t: Translator, session: Session, me: Actor) -> list[dict]:
+    """``me``'s open tasks from minutes, as the home pages list them."""
+    out = []
+    for task in meeting_service.open_tasks(session, me):
+        meeting = t.choice("meeting_type", task["meeting_type"])
+        line = (t("tasks.line", meeting=meeting, due=t.date(task["due_date"])) if task["due_date"]
+                else t("tasks.line_nodue", meeting=meeting))
+        out.append({**task, "line": line, "meeting": meeting,
+                    "url": thread_url_for(me, task["case_id"], task["thread_id"]) + f"#msg-{task['minutes_message_id']}"})
+    return out
+
+
+MEETING_COMPOSE = ("meeting_change", "meeting_cancellation", "minutes")
+
+
 def thread_context(request: Request, session: Session, me: Actor, case_id: str, thread_id: str, *,
-                   url: str, kind: str = "", reply_to: str = "", plan: str = "") -> dict | Response:
+                   url: str, kind: str = "", reply_to: str = "", plan: str = "", meeting: str = "") -> dict | Response:
     """What thread.html shows a member of the thread (a professional, or the employee on
     his portal): metadata only, and the compose form for the kinds ``me`` may send.
     ``url`` is where this page lives.  Without keys on record: a redirect to /keys.
@@ -420,7 +467,18 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
     for r in rows:  # NAV's request is answered with the answer form, which the law covers
         r["reply_kind"] = "nav_request_answer" if r["kind"] == "nav_request" and "nav_request_answer" in sendable else "note"
     actor_roles = {a.id: a.role for a in people}
+    meeting_views = _meeting_views(t, session, me, case_id, thread.id, names)
+    by_invitation = {mv["invitation_message_id"]: mv for mv in meeting_views}
+    for r in rows:  # an invitation to a meeting is answered as the meeting's, while it is open to me
+        mv = by_invitation.get(r["id"])
+        if mv is not None:
+            r["meeting_id"] = mv["id"]
+            r["answerable"] = r["answerable"] and mv["may_answer"]
+    compose_meeting = next((mv for mv in meeting_views if mv["id"] == meeting and mv["may_change"]), None)
+    if chosen is None or chosen["kind"] not in MEETING_COMPOSE:
+        compose_meeting = None
     return {
+        "meetings": meeting_views, "compose_meeting": compose_meeting,
         "me": me, "active": "inbox", "case": case, "thread": thread, "employee": names.get(case.employee_id, ""),
         "closure": closure_view(t, case),
         "members": [{"id": m, "name": names.get(m, ""), "role": roles.get(m, ""), "can_receive": m in reachable,
@@ -439,12 +497,12 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
 
 @router.get("/cases/{case_id}/threads/{thread_id}")
 def thread_page(case_id: str, thread_id: str, request: Request, session: SessionDep, me: CurrentActor,
-                kind: str = "", reply_to: str = "", plan: str = "") -> Response:
+                kind: str = "", reply_to: str = "", plan: str = "", meeting: str = "") -> Response:
     if me.role == "employee":  # his own thread page, on his portal (404 if he is not in the thread)
         thread_service.require_thread(session, me, case_id, thread_id)
         return redirect(portal_thread_url(case_id, thread_id))
     context = thread_context(request, session, me, case_id, thread_id, url=_thread_url(case_id, thread_id),
-                             kind=kind, reply_to=reply_to, plan=plan)
+                             kind=kind, reply_to=reply_to, plan=plan, meeting=meeting)
     return context if isinstance(context, Response) else render(request, "thread.html", context)
 
 

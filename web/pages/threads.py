@@ -84,13 +84,13 @@ def conversations(request: Request, session: Session, me: Actor, my_cases: list[
 
 @router.get("/cases/{case_id}/threads/{thread_id}")
 def thread_page(case_id: str, thread_id: str, request: Request, session: SessionDep, me: CurrentActor,
-                kind: str = "", reply_to: str = "", plan: str = "") -> Response:
+                kind: str = "", reply_to: str = "", plan: str = "", meeting: str = "") -> Response:
     if me.role != "employee":  # a professional in the thread has his own page for it
         thread_service.require_thread(session, me, case_id, thread_id)
         return redirect(thread_url_for(me, case_id, thread_id))
     _own_case(session, me, case_id)
     context = thread_context(request, session, me, case_id, thread_id, url=portal_thread_url(case_id, thread_id),
-                             kind=kind, reply_to=reply_to, plan=plan)
+                             kind=kind, reply_to=reply_to, plan=plan, meeting=meeting)
     if isinstance(context, Response):
         return context
     context.update(active="portal", back="/portal#threads", back_label="empthreads.back",

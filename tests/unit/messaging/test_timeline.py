@@ -242,3 +242,16 @@ class TestCompletedByEvents:
         ms = by_code(milestones(START, back, today=day(60)))
         assert ms["dialogue_meeting_1"].status is Status.NOT_APPLICABLE
         assert ms["activity_requirement"].status is Status.NOT_APPLICABLE
+
+
+def test_minutes_of_a_held_meeting_complete_that_meetings_milestone_only():
+    day = date(2026, 6, 1)
+    nav = Responsible.NAV
+    # NAV's minutes of dialogue meeting 3 (a meeting with state) do not complete meeting 2 ...
+    assert completed([CaseEvent("minutes", nav, day, "dialogue_meeting_3")]) == {}
+    assert completed([CaseEvent("minutes", nav, day, "other_meeting")]) == {}
+    # ... minutes of meeting 2 do, whoever the coordinator who called it is; and meeting 1's its own.
+    assert completed([CaseEvent("minutes", Responsible.EMPLOYER, day, "dialogue_meeting_2")]) == {"dialogue_meeting_2": day}
+    assert completed([CaseEvent("minutes", nav, day, "dialogue_meeting_1")]) == {"dialogue_meeting_1": day}
+    # Minutes without a meeting keep the rule by sender side.
+    assert completed([CaseEvent("minutes", nav, day)]) == {"dialogue_meeting_2": day}

@@ -75,8 +75,8 @@ async function ready() {
  * Resolves to {id, partial: [{recipient_name, category, reason}]}; rejects with
  * ConsentMissing (nothing sent), a KindError (form invalid) or an ApiError.
  */
-export async function sealAndSend(kind, form, { inReplyTo = null, reference = "" } = {}) {
-  return sendPlan(await prepare(kind, form, { reference }), { inReplyTo });
+export async function sealAndSend(kind, form, { inReplyTo = null, reference = "", meeting = null } = {}) {
+  return sendPlan(await prepare(kind, form, { reference, meeting }), { inReplyTo });
 }
 
 /**
@@ -84,14 +84,15 @@ export async function sealAndSend(kind, form, { inReplyTo = null, reference = ""
  * before anything is sealed or sent.  Rejects with ConsentMissing when a part has no
  * reader at all.
  */
-export async function prepare(kind, form, { reference = "" } = {}) {
+export async function prepare(kind, form, { reference = "", meeting = null } = {}) {
   await ready();
   const spec = catalog.get(kind);
   const purpose = spec.default_purpose;
   const sections = split(kind, form);
   const categories = sections.map((x) => x.category);
   const index = new Map(categories.map((c, i) => [c, i]));
-  const acts = navActs(kind, form, { reference }); // NAV's request or summons: metadata, made with the message
+  // NAV's request or summons, and the meeting the message belongs to: metadata, made with the message.
+  const acts = { ...navActs(kind, form, { reference }), ...(meeting ? { meeting } : {}) };
   const handout = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/keys`, {
     json: { categories, purpose, purposes: {}, ...(acts.nav_summons ? { nav_summons: acts.nav_summons } : {}) },
   });
@@ -141,6 +142,33 @@ export async function sendPlan(plan, { inReplyTo = null } = {}) {
   }
   document.dispatchEvent(new CustomEvent("samband:sent", { detail: { id: sent.id, kind, inReplyTo, createdAt } }));
   return { id: sent.id, partial: denied.filter((d) => !unread.includes(d.category)) };
+}
+
+// --- the meeting a message belongs to (docs/meetings.md) -------------------------------------------
+
+/**
+ * The `meeting` metadata for a message composed in `formEl`: a new meeting for an
+ * invitation; for a change, cancellation or minutes the meeting named by the form (the
+ * card's link), and for minutes each task's owner and due date (ids made here; the
+ * tasks are listed in the order of the minutes' tasks).  Null for other messages.
+ */
+function meetingAct(formEl, kind, values) {
+  if (kind === "meeting_invitation") return { meeting_id: crypto.randomUUID(), meeting_type: values.meeting_type };
+  const meetingId = formEl.elements.meeting_id?.value;
+  if (!meetingId) return null;
+  if (kind !== "minutes") return { meeting_id: meetingId };
+  const tasks = [];
+  for (let i = 0; formEl.elements[`tasks.${i}.task`]; i += 1) {
+    if (!formEl.elements[`tasks.${i}.task`].value.trim()) continue;
+    const owner = formEl.elements[`task_owner_${i}`]?.value;
+    if (!owner) {
+      formEl.elements[`task_owner_${i}`]?.focus();
+      throw new Error(s("meeting_task_owner", { n: i + 1 }));
+    }
+    const due = formEl.elements[`tasks.${i}.due_date`]?.value || null;
+    tasks.push({ task_id: crypto.randomUUID(), owner_id: owner, due_date: due });
+  }
+  return { meeting_id: meetingId, tasks };
 }
 
 // --- the compose form -----------------------------------------------------------------------------
@@ -265,11 +293,17 @@ async function compose(formEl) {
     if (error?.name === "KindError" && spec) return showFormError(formEl, spec, error);
     return say("compose-error", problemText(error), { error: true });
   }
+  let meeting;
+  try {
+    meeting = meetingAct(formEl, spec.kind, values);
+  } catch (error) {
+    return say("compose-error", error.message, { error: true });
+  }
   button.disabled = true;
   const inReplyTo = formEl.elements.in_reply_to?.value || null;
   const reference = formEl.elements.nav_reference?.value.trim() ?? "";
   try {
-    const plan = await prepare(spec.kind, values, { reference });
+    const plan = await prepare(spec.kind, values, { reference, meeting });
     button.disabled = false;
     if (!(await showPreview(formEl, plan))) { // "Endre": back to the form, nothing sent
       formEl.querySelector("input, select, textarea")?.focus();
@@ -286,7 +320,7 @@ async function compose(formEl) {
     say("compose-status", "");
     if (error instanceof ConsentMissing) {
       // Kept in this browser; sent with one tap once the consent is there.
-      if (saveDraft(threadId, { kind: spec.kind, values, inReplyTo, reference })) {
+      if (saveDraft(threadId, { kind: spec.kind, values, inReplyTo, reference, meeting })) {
         showDraft();
         say("compose-status", s("draft_saved"));
       }
@@ -317,7 +351,7 @@ function showDraft() {
     send.disabled = true;
     say(status, s("sending"));
     try {
-      await sealAndSend(draft.kind, draft.values, { inReplyTo: draft.inReplyTo, reference: draft.reference ?? "" });
+      await sealAndSend(draft.kind, draft.values, { inReplyTo: draft.inReplyTo, reference: draft.reference ?? "", meeting: draft.meeting ?? null });
       deleteDraft(threadId);
       box.remove();
       missingSection.hidden = true;
@@ -358,7 +392,8 @@ async function onAnswer(event) {
   for (const b of formEl.querySelectorAll("button")) b.disabled = true;
   say(status, s("sending"));
   try {
-    await sealAndSend(formEl.dataset.kind || "meeting_response", form, { inReplyTo: formEl.dataset.replyTo });
+    const meeting = formEl.dataset.meetingId && field === "answer" ? { meeting_id: formEl.dataset.meetingId, answer } : null;
+    await sealAndSend(formEl.dataset.kind || "meeting_response", form, { inReplyTo: formEl.dataset.replyTo, meeting });
     say(status, `${s("sent")} (${choiceLabel(field, answer)})`);
   } catch (error) {
     say(status, "");

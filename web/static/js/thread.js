@@ -100,6 +100,8 @@ function showForm(li, joined) {
   }
   li.dataset.opened = "true";
   prefillReply(li, joined);
+  // The meeting cards (meetings.js) take time and place from here: decrypted, in this page only.
+  document.dispatchEvent(new CustomEvent("samband:opened", { detail: { id: li.dataset.messageId, kind: joined.kind, form: joined.form } }));
 }
 
 /** Writing one's own version of a plan (?kind=follow_up_plan&reply_to=id): start from the
