@@ -1,7 +1,7 @@
 """follow-up plan versions and their shares
 
-Revision ID: 0010_plan
-Revises: 0009_sessions
+Revision ID: 0012_plan
+Revises: 0011_coord
 Create Date: 2026-12-03 17:45:00.000000
 
 """
@@ -15,8 +15,8 @@ import directory.columns
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0010_plan'
-down_revision: Union[str, Sequence[str], None] = '0009_sessions'
+revision: str = '0012_plan'
+down_revision: Union[str, Sequence[str], None] = '0011_coord'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """coordinator_appointment: the history of who coordinated a case (messaging/coordinator.py)
 
-Revision ID: 0010_coord
-Revises: 0009_sessions
+Revision ID: 0011_coord
+Revises: 0010_caselife
 Create Date: 2026-12-03 17:50:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlmodel
 import directory.columns
 
 
-revision: str = '0010_coord'
-down_revision: Union[str, Sequence[str], None] = '0009_sessions'
+revision: str = '0011_coord'
+down_revision: Union[str, Sequence[str], None] = '0010_caselife'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """meetings as a workflow with state: the meeting, its invitees' answers, its tasks
 
-Revision ID: 0010_meetings
-Revises: 0009_sessions
+Revision ID: 0013_meetings
+Revises: 0012_plan
 Create Date: 2026-12-03 18:00:00.000000
 
 """
@@ -15,8 +15,8 @@ import directory.columns
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0010_meetings'
-down_revision: Union[str, Sequence[str], None] = '0009_sessions'
+revision: str = '0013_meetings'
+down_revision: Union[str, Sequence[str], None] = '0012_plan'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
