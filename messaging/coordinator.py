@@ -122,6 +122,7 @@ def _roles_of(session: Session, actor_id: str, employee_id: str, at: datetime) -
 
 def _require_appointer(session: Session, rules: CoordinatorRules, by: Actor, case: Case, at: datetime,
                        *, handing_over: bool = False) -> None:
+    case_service.require_open(case)  # an ended case is read-only: no new coordinator either
     if by.id == case.employee_id:
         raise NotAnAppointer("the employee does not appoint his own coordinator: he can agree or object on his page")
     roles = _roles_of(session, by.id, case.employee_id, at)

@@ -28,8 +28,8 @@ from directory.columns import utcnow
 from directory.models import Actor
 from directory.types import Role
 from messaging import cases as case_service
-from messaging import kinds, timeline
-from messaging.models import Message
+from messaging import kinds, meetings, timeline
+from messaging.models import Meeting, MeetingInvitee, Message
 
 CONSENT_ANSWER_DAYS = 14
 """samband's own point for reminding the employee of an unanswered consent request
@@ -147,3 +147,37 @@ def milestones(session: Session, actor: Actor, today: date) -> Iterable[Deadline
                 yield _deadline("milestone", case.id, m.due_date, f"milestone.{m.code}", _case_link(actor, case.id),
                                 m.code, today)
 
+
+
+MEETING_ANSWER_DAYS = 7  # our reminder point for an unanswered invitation (not a legal one)
+
+
+def _thread_link(actor: Actor, case_id: str, thread_id: str) -> str:
+    base = "/portal" if actor.role == Role.EMPLOYEE.value else "/inbox"
+    return f"{base}/cases/{quote(case_id)}/threads/{quote(thread_id)}"
+
+
+@register_source
+def meeting_answers(session: Session, actor: Actor, today: date) -> Iterable[Deadline]:
+    """Open meetings ``actor`` is invited to and has not answered (since the last change):
+    due ``MEETING_ANSWER_DAYS`` after the invitation or its latest change."""
+    rows = session.exec(
+        select(Meeting).join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
+        .where(MeetingInvitee.actor_id == actor.id, col(MeetingInvitee.answer).is_(None),
+               col(Meeting.state).in_(("invited", "changed")))
+    ).all()
+    for m in rows:
+        if case_service.participant(session, m.case_id, actor.id) is None:
+            continue
+        asked = (m.changed_at or m.invited_at).date()
+        yield _deadline("meeting_answer", m.case_id, asked + timedelta(days=MEETING_ANSWER_DAYS), "answer_meeting",
+                        _thread_link(actor, m.case_id, m.thread_id), m.id, today)
+
+
+@register_source
+def meeting_tasks(session: Session, actor: Actor, today: date) -> Iterable[Deadline]:
+    """Tasks from minutes that ``actor`` owns, not done, with a due date."""
+    for task in meetings.open_tasks(session, actor):
+        if task["due_date"] is not None:
+            yield _deadline("meeting_task", task["case_id"], task["due_date"], "do_meeting_task",
+                            _thread_link(actor, task["case_id"], task["thread_id"]), task["id"], today)

@@ -28,11 +28,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from consent.serial import hold_subject
-from directory import service as directory
 from directory import store as directory_store
 from directory.errors import Forbidden, InvalidInput, NotFound
 from directory.models import Actor
-from directory.types import NAV_ROLES, CaseRole, Role
+from directory.types import NAV_ROLES, Role
 from messaging import cases, threads
 from messaging.kinds import Kind
 from messaging.models import Case, Meeting, MeetingInvitee, MeetingTask
@@ -78,7 +77,7 @@ class MeetingWrite:
 
 
 def is_coordinator(session: Session, actor: Actor, case: Case, now: datetime) -> bool:
-    return CaseRole.COORDINATOR in directory.case_roles(session, actor.id, case.employee_id, at=now)
+    return cases.is_coordinator(session, actor.id, case.id, at=now)  # the one coordinator check
 
 
 def prepare(session: Session, me: Actor, case: Case, thread_id: str, kind: str, message_id: str,

@@ -98,6 +98,7 @@ def open_share_thread(session: Session, me: Actor, case_id: str, recipient_id: s
     """The thread to send the plan on to one GP or NAV adviser of the case: the sender,
     the recipient and the employee.  Found if it exists."""
     case = cases.require_case(session, me, case_id)
+    cases.require_open(case)
     if me.id != case.employee_id and me.role not in EMPLOYER_ROLES:
         raise InvalidInput("the employer (or the employee) sends the plan on")
     if cases.participant(session, case.id, recipient_id) is None or _role(session, recipient_id) not in SHARE_RECIPIENT_ROLES:
@@ -249,6 +250,7 @@ def shared_copy_of(session: Session, message_id: str) -> PlanVersion | None:
 def mark_evaluated(session: Session, me: Actor, case_id: str, number: int, now: datetime) -> PlanVersion:
     """The employee or his employer marks a version's evaluation as held."""
     case = cases.require_case(session, me, case_id)
+    cases.require_open(case)
     if me.id != case.employee_id and me.role not in EMPLOYER_ROLES:
         raise InvalidInput("the employee and his employer evaluate the plan")
     version = next((v for v in versions(session, case.id) if v.number == number), None)

@@ -1098,6 +1098,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Et samtykke du har gitt, går ut: gi et nytt, eller la det gå ut",
         "A consent you gave runs out: give a new one, or let it run out"),
     "deadline.milestone": ("Frist i saken: {what}", "Deadline in the case: {what}"),
+    "deadline.answer_meeting": ("Svar på innkallingen til møtet", "Answer the invitation to the meeting"),
+    "deadline.do_meeting_task": ("Gjør oppgaven fra møtereferatet", "Do the task from the meeting minutes"),
 
     # --- follow-up plan versions (issue 11) -------------------------------------------------------
     "plan.latest": ("Siste oppfølgingsplan", "Latest follow-up plan"),
