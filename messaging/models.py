@@ -135,3 +135,24 @@ class InboxEvent(SQLModel, table=True):
     thread_id: str = Field(max_length=36)
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Attachment(SQLModel, table=True):
+    """An encrypted attachment's ciphertext chunks on disk (``storage_path``), and whose
+    it is.  The key, the file name and the media type are inside the section's sealed
+    content; the server sees sizes only (docs/envelope.md, "Attachments")."""
+
+    __tablename__ = "attachment"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="sick_leave_case.id", index=True, max_length=36)
+    thread_id: str = Field(foreign_key="thread.id", max_length=36)
+    uploader_id: str = Field(foreign_key="actor.id", max_length=36)
+    message_id: str | None = Field(default=None, foreign_key="message.id", index=True, max_length=36)
+    section_id: int | None = Field(default=None)
+    size: int  # plaintext bytes, as the uploader declared (the ciphertext is size + 16 per chunk)
+    chunk_size: int  # plaintext bytes per chunk (the last may be shorter)
+    chunk_count: int
+    state: str = Field(max_length=16)  # uploading | complete | linked
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    storage_path: str = Field(max_length=1000)

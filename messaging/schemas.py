@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,3 +108,13 @@ class MessageCreate(BaseModel):
         default=None, description="required with kind nav_request: registers NAV's request (ftrl § 21-4) with the message")
     nav_summons: NavSummonsAct | None = Field(
         default=None, description="NAV's meeting_invitation to dialogue meeting 2 or 3 (ftrl § 8-7a): which meeting")
+    attachments: dict[SambandId, Annotated[int, Field(ge=0, le=255)]] = Field(
+        default_factory=dict, max_length=20,
+        description="your finished uploads in this thread, each with the id of the section it belongs to")
+
+
+class UploadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(ge=1, description="the file's plaintext bytes (the ciphertext adds 16 per chunk)")
+    chunk_size: int = Field(default=65536, description="plaintext bytes per chunk, 4 KiB to 1 MiB; 64 KiB is usual")

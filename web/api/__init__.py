@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from sqlmodel import Session
 
 from consent import audit
-from web.api import cases, consent, directory, log, threads
+from web.api import attachments, cases, consent, directory, log, threads
 from web.errors import SIGNED_IN
 
 router = APIRouter()
@@ -23,6 +23,7 @@ router.include_router(cases.router, responses=SIGNED_IN)
 router.include_router(log.router, responses=SIGNED_IN)
 router.include_router(log.witness)  # its own bearer token, no sign-in
 router.include_router(threads.router, responses=SIGNED_IN)
+router.include_router(attachments.router, responses=SIGNED_IN)
 
 _log = logging.getLogger("samband.web")
 

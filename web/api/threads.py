@@ -68,7 +68,8 @@ def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, se
     try:
         raw = _envelope_bytes(data)
         message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes,
-                                            nav_request=data.nav_request, nav_summons=data.nav_summons)
+                                            nav_request=data.nav_request, nav_summons=data.nav_summons,
+                                            attachments=data.attachments)
     except SambandError as exc:
         metrics.messages_rejected.labels(reason=exc.code).inc()
         raise
