@@ -101,6 +101,12 @@ class Kind(StrEnum):
     FOLLOW_UP_PLAN_ACK = "follow_up_plan_ack"
 
 
+# Kinds whose compose form offers "attach a file" per section: a legeerklæring, an
+# epikrise or a scan travels with an assessment, an answer to NAV, a note, a plan or
+# minutes (docs/envelope.md, "Attachments").  Any kind may carry attachments through the API.
+ATTACHABLE_KINDS = frozenset({"functional_assessment", "nav_request_answer", "note", "follow_up_plan", "minutes"})
+
+
 class Party(StrEnum):
     """Who takes part in a meeting or owns a task (a function, not an actor id)."""
 
