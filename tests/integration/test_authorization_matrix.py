@@ -60,9 +60,12 @@ from tests.support.tokens import login, portal_login
 from web.app import create_app
 from web.demo import PARTICIPANTS, Demo, load_demo
 from web.pages.render import PageRoute
+from web.settings import SessionConfig
 
 # --- who ---------------------------------------------------------------------------------
 
+# Path parameters that are not ids (an attachment's chunk number): one fixed value, never made up.
+NOT_IDS = {"index"}
 INSIDERS = {"hansen", "lise", "solberg", "eide", "vold"}  # the employee and the participants of the case
 OUTSIDERS = {
     "kari": "HR at Hansen's employer: related to him; took part and wrote, then Hansen excluded her",
@@ -211,7 +214,10 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
         for name in list(os.environ):
             if name.startswith("SAMBAND_") or name == "AUTHLIB_INSECURE_TRANSPORT":
                 mp.delenv(name)
-        with running_server(tmp_path_factory.mktemp("matrix")) as live:
+        # An outsider's own session noting "last seen" is no write about the case: on a
+        # loaded machine this module outlasts the default touch interval, so stretch it.
+        quiet = SessionConfig(idle_timeout_seconds=24 * 3600, touch_interval_seconds=3 * 3600)
+        with running_server(tmp_path_factory.mktemp("matrix"), sessions=quiet) as live:
             demo = load_demo(live.engine, live.settings.data_dir)
             scene = furnish_case(live.base_url, live.settings.data_dir, demo)
             d = demo.actors
@@ -227,8 +233,9 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 "grant_id": scene.grant_ids[1], "exclusion_id": scene.exclusion_id, "request_id": scene.request_id,
                 "actor_id": d["hansen"], "key_id": key_id, "organisation_id": demo.organisations["nordlys"],
                 "log_id": logformat.log_id(d["hansen"]),  # the witness API (off here: no SAMBAND_WITNESS_TOKEN)
+                "attachment_id": scene.attachment_id, "index": "0",
             }
-            fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids)}
+            fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids) if name not in NOT_IDS}
             fakes["key_id"] = "A" * len(key_id)
             fakes["log_id"] = "f" * 64
             elsewhere = {reason for who, _, reason in PARTICIPANTS if who != "hansen"}
@@ -239,6 +246,7 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 forms=case_forms(scene, demo),
                 person_secrets={"Per Hansen", national_id, "*******" + national_id[-4:]},
                 case_secrets={scene.case_id, scene.thread_id, scene.message_id, *scene.grant_ids, scene.exclusion_id,
+                              scene.attachment_id,
                               scene.request_id, scene.nav_request_id, REQUEST_REASON, NAV_REFERENCE, *hansen_reasons,
                               *(i for ids in former.values() for i in ids.values())},
                 tables=tables, routes=app_routes(live.settings),
@@ -355,14 +363,15 @@ def _attempt(arena: Arena, caller: Caller) -> Attempt:
     # Former insiders aim at the ids they knew; the case's own ids otherwise.
     ids = {**arena.ids, **arena.former.get(caller.username, {})}
     # Related people may know the employee exists: for them only the case's own ids are made up.
-    faked = [k for k in ids if not (k == "actor_id" and related)]
+    faked = [k for k in ids if not (k == "actor_id" and related) and k not in NOT_IDS]
     return Attempt(
         caller=caller,
         secrets=arena.case_secrets | (set() if related else arena.person_secrets),
         ids=ids,
         fakes={**ids, **{k: arena.fakes[k] for k in faked}},
         real_to_fake={ids[k]: arena.fakes[k] for k in faked},
-        placeholders={**{v: f"<{k}>" for k, v in ids.items()}, **{v: f"<{k}>" for k, v in arena.fakes.items()}},
+        placeholders={**{v: f"<{k}>" for k, v in ids.items() if k not in NOT_IDS},
+                      **{v: f"<{k}>" for k, v in arena.fakes.items()}},
     )
 
 

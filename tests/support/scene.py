@@ -44,6 +44,7 @@ class CaseScene:
     exclusion_id: str
     request_id: str
     nav_request_id: str
+    attachment_id: str  # a PNG in the message's work_tasks section
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict:
@@ -79,12 +80,15 @@ def furnish_case(base_url: str, data_dir: Path, demo: Demo) -> CaseScene:
         nav_request = _ok(nav.post("/consent/nav-requests", json={
             "subject_id": d["hansen"], "addressee_id": d["solberg"], "categories": ["functional_ability"],
             "reference": NAV_REFERENCE}), 201)["id"]
+    picture = Path(data_dir) / "scene-workplace.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     with keyed_client(base_url, data_dir, "lise") as lise:
         thread = lise.start_thread(case_id, [d["solberg"], d["eide"]], topic=TOPIC)
-        message = lise.send(case_id, thread["id"], TOPIC, QUESTION)
+        message = lise.send(case_id, thread["id"], TOPIC, QUESTION, attachments={"work_tasks": [picture]})
     return CaseScene(
         case_id=case_id, employee_id=d["hansen"], thread_id=thread["id"], message_id=message["id"],
         grant_ids=grants, exclusion_id=exclusion, request_id=request, nav_request_id=nav_request,
+        attachment_id=message["attachments"][0],
     )
 
 
@@ -119,6 +123,9 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
         ("POST", "/cases/{case_id}/threads/{thread_id}/messages"): {"envelope": envelope_b64},
         ("POST", "/messages/{message_id}/read"): None,
         ("POST", "/messages/{message_id}/recall"): None,
+        ("POST", "/cases/{case_id}/threads/{thread_id}/attachments"): {"size": 1000},
+        ("PUT", "/cases/{case_id}/threads/{thread_id}/attachments/{attachment_id}/chunks/{index}"): None,
+        ("POST", "/cases/{case_id}/threads/{thread_id}/attachments/{attachment_id}/complete"): None,
         ("POST", "/directory/me/keys/{key_id}/revoke"): None,
     }
 
