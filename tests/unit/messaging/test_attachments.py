@@ -90,3 +90,21 @@ def test_references_travel_inside_their_section_and_come_back_out() -> None:
         kinds.split("functional_assessment", form, {"work_tasks": [ref.to_json()]})
     with pytest.raises(kinds.KindError, match="malformed '_attachments'"):
         kinds.join("functional_assessment", {kinds.Category.DIAGNOSIS: b'{"_attachments":[],"diagnosis":"x"}'})
+
+
+def test_the_browser_and_python_seal_and_open_the_same_bytes() -> None:
+    from tests.unit.frontend.node import b64, run_node, unb64
+
+    data = b"%PDF-1.7\n" + os.urandom(3 * CHUNK + 123)
+    attachment_id = str(uuid.uuid4())
+    sealed = run_node("attach_seal", {"id": attachment_id, "data": b64(data), "chunk_size": CHUNK, "filename": "e.pdf"})
+    ref = a.Reference.from_json(sealed["reference"])
+    assert (ref.media_type, ref.filename, ref.size) == ("application/pdf", "e.pdf", len(data))
+    assert _open(ref, [unb64(c) for c in sealed["chunks"]]) == data  # JS sealed, Python opens
+
+    ref, chunks = _sealed(data)  # Python sealed, JS opens
+    opened = run_node("attach_open", {"reference": ref.to_json(), "chunks": [b64(c) for c in chunks]})
+    assert unb64(opened["data"]) == data and opened["type"] == "application/pdf"
+    for bad in ([chunks[1], chunks[0], *chunks[2:]], chunks[:-1], [*chunks, chunks[0]]):
+        refused = run_node("attach_open", {"reference": ref.to_json(), "chunks": [b64(c) for c in bad]})
+        assert refused.get("error") == "AttachmentError", refused
