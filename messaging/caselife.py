@@ -12,7 +12,7 @@ new messages either, since nobody could answer (the same 409).
 Retention.  ``content_days_after_end`` days after the end date, ``purge`` deletes the
 content of the case's messages: each message's sealed envelope (set to NULL: the bytes
 held every section and every wrapped key, so nothing can be opened again by anyone),
-and asks the attachments to go (``_delete_attachments``).  It keeps the metadata the
+and deletes their attachments (``messaging.attachments.delete_for_messages``).  It keeps the metadata the
 server always saw: the message rows (id, kind, sender, times, recall), the
 ``message_wrap`` routing rows (which recipient key, section and category: no key
 material; the employee's log page groups its entries by them), receipts and inbox
@@ -41,7 +41,7 @@ from consent.serial import hold_subject
 from directory.errors import Forbidden, InvalidInput
 from directory.models import Actor
 from directory.types import NAV_ROLES, Role
-from messaging import cases
+from messaging import attachments, cases
 from messaging.cases import CaseClosed, require_open  # noqa: F401  (re-exported: the read-only rule lives with the case)
 from messaging.models import Case, Message
 
@@ -199,17 +199,6 @@ def closure(case: Case, today: date | None = None) -> Closure | None:
 # --- the purge --------------------------------------------------------------------------
 
 
-def _delete_attachments(session: Session, message_ids: list[str]) -> None:
-    """THE call site for the attachments' cleanup (issue 11 part 4 provides
-    ``messaging.attachments.delete_for_messages(session, message_ids)``: their rows and
-    files, in the caller's transaction).  Wired at merge; until then there is nothing to delete."""
-    try:
-        from messaging import attachments  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    attachments.delete_for_messages(session, message_ids)
-
-
 def due_cases(session: Session, now: datetime, ruleset: RetentionRules | None = None) -> list[str]:
     """Ids of closed, unpurged cases whose retention period has passed at ``now``."""
     ruleset = ruleset or rules()
@@ -234,7 +223,7 @@ def purge_case(session: Session, case_id: str, now: datetime, ruleset: Retention
         return 0
     ids = list(session.exec(select(Message.id).where(Message.case_id == case.id)).all())
     if ids:
-        _delete_attachments(session, ids)
+        attachments.delete_for_messages(session, ids)  # rows now, files once this commits
         session.execute(update(Message).where(col(Message.id).in_(ids)).values(envelope=None))
     case.purged_at = now
     session.add(case)

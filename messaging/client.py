@@ -17,8 +17,9 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import websockets
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consent.types import Category
 from directory.types import HEALTH_PERSONNEL, NAV_ROLES
+from messaging import attachments as attachment_crypto
 from messaging import envelope, kinds
 from messaging.envelope.wire import parse_view
 from messaging.keys import Identity, b64
@@ -61,6 +63,7 @@ class ReadMessage:
     form: dict  # the fields this reader may see
     withheld: list[str]  # categories withheld (consent gone) — their fields are absent
     categories: list[str]  # categories this reader holds keys for
+    attachments: dict = field(default_factory=dict)  # category -> attachment references (JSON) in it
 
 
 class SambandClient:
@@ -86,13 +89,17 @@ class SambandClient:
     def _call(self, method: str, path: str, **kw) -> httpx.Response:
         response = self.http.request(method, path, **kw)
         if response.status_code >= 400:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {"code": "HTTP_ERROR", "message": response.text[:200]}
-            error = ConsentMissing if body.get("code") == "CONSENT_REQUIRED" else ClientError
-            raise error(response.status_code, body.get("code", ""), body.get("message", ""), body.get("problems"))
+            self._raise(response)
         return response
+
+    @staticmethod
+    def _raise(response: httpx.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"code": "HTTP_ERROR", "message": response.text[:200]}
+        error = ConsentMissing if body.get("code") == "CONSENT_REQUIRED" else ClientError
+        raise error(response.status_code, body.get("code", ""), body.get("message", ""), body.get("problems"))
 
     def _json(self, method: str, path: str, **kw):
         return self._call(method, path, **kw).json()
@@ -154,7 +161,8 @@ class SambandClient:
 
     def send(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
              purpose: str | None = None, purposes: dict[str, str] | None = None, nav_reference: str = "",
-             nav_summons: bool = True, plan: dict | None = None, meeting: dict | None = None) -> dict:
+             nav_summons: bool = True, plan: dict | None = None, meeting: dict | None = None,
+             attachments: dict[str, Sequence[str | Path]] | None = None) -> dict:
         """Seal ``form`` for everyone in the thread who may read each part, and send it.
 
         A ``nav_request`` goes with the metadata that registers NAV's request (ftrl
@@ -169,6 +177,11 @@ class SambandClient:
         ``meeting`` is the meeting metadata (docs/meetings.md): ``{"meeting_id": ...,
         "meeting_type": ...}`` on an invitation, ``{"meeting_id": ..., "answer": ...}`` on
         a response, ``{"meeting_id": ..., "tasks": [...]}`` on minutes.
+
+        ``attachments`` (section category -> file paths: PDF, PNG or JPEG, at most
+        25 MB each) are checked, encrypted and uploaded chunk by chunk first; their
+        references are sealed inside those sections, so whoever may read a section
+        may fetch its files (docs/envelope.md, "Attachments").
         """
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         acts = self._nav_acts(case_id, thread_id, kind, form, nav_reference, nav_summons)
@@ -180,12 +193,81 @@ class SambandClient:
                         else {"acknowledgement": values["acknowledgement"]})
         if plan is not None:
             acts["plan"] = plan
-        sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes,
-                           nav_summons=acts.get("nav_summons"))
         if meeting is not None:
             acts["meeting"] = meeting
-        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes, **acts) | {
-            "envelope_bytes": len(sealed)}
+        refs, named = {}, {}
+        for category, paths in (attachments or {}).items():
+            kinds.split(kind, form, {category: [{}]})  # a section this kind has, before any upload
+            for path in paths:
+                ref = self.upload_attachment(case_id, thread_id, path)
+                refs.setdefault(category, []).append(ref.to_json())
+                named[ref.id] = category
+        sealed = self.seal(case_id, thread_id, kind, form, in_reply_to=in_reply_to, purpose=purpose, purposes=purposes,
+                           nav_summons=acts.get("nav_summons"), attachments=refs)
+        sections = {s.category: s.section_id for s in envelope.parse(sealed).sections}
+        by_id = {aid: sections[category] for aid, category in named.items()}
+        return self.send_sealed(case_id, thread_id, sealed, purpose=purpose, purposes=purposes,
+                                attachments=by_id, **acts) | {"envelope_bytes": len(sealed), "attachments": list(by_id)}
+
+    # --- attachments ----------------------------------------------------------------------
+
+    def upload_attachment(self, case_id: str, thread_id: str, path: str | Path,
+                          chunk_size: int = attachment_crypto.CHUNK_SIZE) -> attachment_crypto.Reference:
+        """Check, encrypt and upload one file chunk by chunk (never all of it in memory);
+        the reference to seal into a section.
+
+        Raises:
+            AttachmentError: not a PDF, PNG or JPEG, or larger than 25 MB (nothing is sent).
+        """
+        path = Path(path)
+        size = path.stat().st_size
+        attachment_crypto.check_size(size)
+        with path.open("rb") as f:
+            media_type = attachment_crypto.media_type_of(f.read(16))
+            if size == 0:
+                raise attachment_crypto.AttachmentError("the file is empty")
+            upload = self._json("POST", f"/cases/{case_id}/threads/{thread_id}/attachments",
+                                json={"size": size, "chunk_size": chunk_size})
+            base = f"/cases/{case_id}/threads/{thread_id}/attachments/{upload['id']}"
+            sealer = attachment_crypto.Sealer(upload["id"], size, chunk_size)
+            f.seek(0)
+            for index in range(sealer.count):
+                chunk = sealer.seal(index, f.read(chunk_size))
+                self._call("PUT", f"{base}/chunks/{index}", content=chunk,
+                           headers={"Content-Type": "application/octet-stream"})
+        self._json("POST", f"{base}/complete")
+        return sealer.reference(path.name, media_type)
+
+    def attachments_of(self, message: ReadMessage) -> list[attachment_crypto.Reference]:
+        """The attachments in the sections of ``message`` this reader opened."""
+        return [attachment_crypto.Reference.from_json(r) for refs in message.attachments.values() for r in refs]
+
+    def download_attachment(self, ref: attachment_crypto.Reference | dict, target: str | Path) -> Path:
+        """Fetch an attachment's ciphertext as a stream, open it chunk by chunk into
+        ``target`` (a file, or a directory to put the file's own name in).  Nothing is
+        left at ``target`` if any chunk fails to open.
+
+        Raises:
+            AttachmentError: altered, reordered, truncated or extended ciphertext.
+        """
+        ref = ref if isinstance(ref, attachment_crypto.Reference) else attachment_crypto.Reference.from_json(ref)
+        target = Path(target)
+        if target.is_dir():
+            target = target / Path(ref.filename).name
+        partial = target.with_name(target.name + ".part")
+        try:
+            with self.http.stream("GET", f"/attachments/{ref.id}") as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise(response)
+                with partial.open("wb") as out:
+                    chunks = attachment_crypto.split_stream(response.iter_bytes(), ref)
+                    for plain in attachment_crypto.open_chunks(ref, chunks):
+                        out.write(plain)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return target
 
     def _nav_acts(self, case_id: str, thread_id: str, kind: str, form: dict, reference: str, summons: bool) -> dict:
         """The metadata NAV's acts need, from the form (which the server never sees)."""
@@ -204,7 +286,7 @@ class SambandClient:
 
     def seal(self, case_id: str, thread_id: str, kind: str, form: dict, *, in_reply_to: str | None = None,
              purpose: str | None = None, purposes: dict[str, str] | None = None,
-             nav_summons: dict | None = None) -> bytes:
+             nav_summons: dict | None = None, attachments: dict[str, list[dict]] | None = None) -> bytes:
         """Seal without sending.
 
         Each category becomes one section; a recipient gets a key only for the
@@ -213,7 +295,7 @@ class SambandClient:
         """
         if self.identity is None:
             raise ValueError("sending needs an identity (private keys)")
-        sections_by_category = kinds.split(kind, form)
+        sections_by_category = kinds.split(kind, form, attachments)
         purpose = purpose or kinds.kind_spec(kind).default_purpose.value
         handout = self._json("POST", f"/cases/{case_id}/threads/{thread_id}/keys",
                              json={"categories": [c.value for c in sections_by_category], "purpose": purpose,
@@ -254,8 +336,10 @@ class SambandClient:
 
     def send_sealed(self, case_id: str, thread_id: str, sealed: bytes, *, purpose: str | None = None,
                     purposes: dict[str, str] | None = None, nav_request: dict | None = None,
-                    nav_summons: dict | None = None, plan: dict | None = None, meeting: dict | None = None) -> dict:
+                    nav_summons: dict | None = None, plan: dict | None = None, meeting: dict | None = None,
+                    attachments: dict[str, int] | None = None) -> dict:
         body = {"envelope": b64(sealed)} | ({"purpose": purpose} if purpose else {}) | {"purposes": purposes or {}}
+        body |= {"attachments": attachments} if attachments else {}
         body |= ({"nav_request": nav_request} if nav_request else {}) | ({"nav_summons": nav_summons} if nav_summons else {})
         body |= {"plan": plan} if plan else {}
         body |= {"meeting": meeting} if meeting else {}
@@ -281,7 +365,7 @@ class SambandClient:
         return ReadMessage(
             id=h.message_id, kind=h.kind, sender_id=h.sender_id, created_at=h.created_at, in_reply_to=h.in_reply_to,
             form=joined["form"], withheld=[str(c) for c in joined["withheld"]],
-            categories=[s.category for s in opened.sections],
+            categories=[s.category for s in opened.sections], attachments=joined.get("attachments", {}),
         )
 
     def read(self, message_id: str, *, receipt: bool = True) -> ReadMessage:

@@ -7,7 +7,9 @@
     samband-client thread --case C --with ACTOR [--with ACTOR ...]
     samband-client send --case C --thread T --kind functional_assessment --form answer.json
     samband-client send --case C --thread T --kind nav_request --form request.json --reference NAV-123
+    samband-client send ... --attach diagnosis=epikrise.pdf   # an encrypted attachment in that section
     samband-client read MESSAGE_ID
+    samband-client download MESSAGE_ID [--to DIR]            # its attachments you may open
     samband-client watch [--cursor N]
 
 State (server, token, private keys) lives in ``--home`` (default ``~/.samband``),
@@ -25,7 +27,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from messaging.attachments import AttachmentError
 from messaging.client import ClientError, ConsentMissing, SambandClient
+from messaging.kinds import KindError
 from messaging.keys import Identity
 from messaging.signin import SignInFailed, login
 
@@ -89,9 +93,24 @@ def cmd_thread(args) -> None:
 def cmd_send(args) -> None:
     form = json.loads(Path(args.form).read_text() if args.form != "-" else sys.stdin.read())
     purposes = dict(p.split("=", 1) for p in args.purpose_for)
+    attachments: dict[str, list[str]] = {}
+    for item in args.attach:
+        section, sep, path = item.partition("=")
+        if not sep or not section or not path:
+            raise AttachmentError(f"--attach wants SECTION=PATH (a category, like diagnosis=epikrise.pdf), not {item!r}")
+        attachments.setdefault(section, []).append(path)
     with _client(args.home) as client:
         _print(client.send(args.case, args.thread, args.kind, form, in_reply_to=args.reply_to,
-                           purpose=args.purpose, purposes=purposes, nav_reference=args.reference))
+                           purpose=args.purpose, purposes=purposes, nav_reference=args.reference,
+                           attachments=attachments))
+
+
+def cmd_download(args) -> None:
+    args.to.mkdir(parents=True, exist_ok=True)
+    with _client(args.home) as client:
+        message = client.read(args.message_id, receipt=False)
+        _print([{"id": ref.id, "file": str(client.download_attachment(ref, args.to)), "sha256": ref.sha256}
+                for ref in client.attachments_of(message)])
 
 
 def cmd_read(args) -> None:
@@ -150,7 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--purpose")
     p.add_argument("--purpose-for", action="append", default=[], metavar="ACTOR_ID=PURPOSE")
     p.add_argument("--reference", default="", help="NAV's own reference (with --kind nav_request)")
+    p.add_argument("--attach", action="append", default=[], metavar="SECTION=PATH",
+                   help="attach a PDF, PNG or JPEG (at most 25 MB) to a section, e.g. diagnosis=epikrise.pdf (repeat)")
     p.set_defaults(func=cmd_send)
+    p = sub.add_parser("download", help="fetch and decrypt a message's attachments that you may open")
+    p.add_argument("message_id")
+    p.add_argument("--to", type=Path, default=Path("."), help="the folder to put the files in")
+    p.set_defaults(func=cmd_download)
     p = sub.add_parser("read", help="fetch, verify and open a message")
     p.add_argument("message_id")
     p.set_defaults(func=cmd_read)
@@ -167,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"({problem['reason']}) — {_advice(problem)}", file=sys.stderr)
         return 3
     except (ClientError, SignInFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (AttachmentError, KindError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

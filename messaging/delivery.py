@@ -35,6 +35,7 @@ from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import Conflict, InvalidInput, NotFound, SambandError
 from directory.models import Actor, PublicKey
+from messaging import attachments as attachment_store
 from messaging import cases, envelope, meetings, plan, threads
 from messaging.kinds import Kind, KindError, kind_spec
 from messaging.models import Case, InboxEvent, Message, MessageWrap, Receipt
@@ -142,6 +143,7 @@ class Delivery:
         nav_request: NavRequestAct | None = None, nav_summons: NavSummonsAct | None = None,
         plan_meta: PlanMeta | None = None,
         meeting: MeetingAct | None = None,
+        attachments: dict[str, int] | None = None,
     ) -> Message:
         """Store a sealed message if every wrap has a basis now; else store nothing.
 
@@ -222,6 +224,13 @@ class Delivery:
             session.rollback()
             raise Conflict(f"message {h.message_id} was already sent") from None
         session.execute(MessageWrap.__table__.insert(), wraps)
+        if attachments:
+            try:
+                attachment_store.link(session, me_id=me.id, thread_id=thread.id, message_id=h.message_id,
+                                      named=attachments, section_ids=set(categories))
+            except SambandError:
+                session.rollback()
+                raise
         if isinstance(acts, list):
             self.consent.record_nav_request_act(session, acts, case_id=case.id)
         elif acts is not None:
@@ -366,6 +375,44 @@ class Delivery:
         self._flush_notifications(session)
         return message, data, withhold
 
+    def attachment(self, session: Session, me: Actor, attachment_id: str):
+        """An attachment ``me`` may fetch now: one in a section of a message ``me``
+        holds a wrap for, whose basis still holds (decided and logged like a view;
+        the author fetching their own discloses nothing).  Anyone else hears 404,
+        whether it exists or not.
+
+        Raises:
+            AttachmentNotFound: none for ``me``.  MessageRecalled: its message was recalled.
+            ConsentRequired: the basis for its section is gone.
+        """
+        from messaging.models import Attachment
+
+        missing = attachment_store.AttachmentNotFound(f"no attachment {attachment_id} for you")
+        row = session.get(Attachment, attachment_id)
+        if row is None or row.message_id is None:
+            raise missing
+        now = _hold_message(session, row.message_id)
+        try:
+            message = self._require_message(session, me, row.message_id)
+        except MessageNotFound:
+            raise missing from None
+        wrap = next((w for w in _my_wraps(session, message.id, me.id, None) if w.section_id == row.section_id), None)
+        if wrap is None:
+            raise missing
+        if me.id != message.sender_id:
+            case = session.get(Case, message.case_id)
+            sender = directory_store.get_actor(session=session, actor_id=message.sender_id)
+            [(decision, _)] = self.consent.authorize_many(
+                session, actor=me, subject_id=case.employee_id, sender=sender, case_id=case.id,
+                flows=[Flow(me, Category(wrap.category), Purpose(wrap.purpose))], at=now,
+                granted=AuditTag.READ_GRANTED, denied=AuditTag.READ_DENIED,
+            )
+            if isinstance(decision, Deny):
+                session.commit()  # the denial stays in the log
+                raise ConsentRequired("the employee's consent for the section this attachment belongs to no longer stands")
+        session.commit()
+        return row
+
     def _require_message(self, session: Session, me: Actor, message_id: str) -> Message:
         message = session.get(Message, message_id)
         if message is None:
@@ -433,6 +480,7 @@ class Delivery:
         message.recalled_at = now
         session.add(message)
         self.consent.end_acts_of_message(session, message.id, now=now)  # NAV's request or summons ends with it
+        attachment_store.delete_for_messages(session, [message.id])  # rows now, files once this commits
         case = session.get(Case, message.case_id)
         recipients = [r.actor_id for r in session.exec(select(Receipt).where(Receipt.message_id == message.id)).all()]
         for rid in recipients:

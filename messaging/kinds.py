@@ -69,6 +69,10 @@ DEFAULT_LEGAL_BASIS = (
 )
 
 
+# The key under which a section's JSON carries its attachment references.
+ATTACHMENTS = "_attachments"
+
+
 class KindError(ValueError):
     """A form or section that does not fit its kind; the message names the field."""
 
@@ -95,6 +99,12 @@ class Kind(StrEnum):
     MINUTES = "minutes"
     FOLLOW_UP_PLAN = "follow_up_plan"
     FOLLOW_UP_PLAN_ACK = "follow_up_plan_ack"
+
+
+# Kinds whose compose form offers "attach a file" per section: a legeerklæring, an
+# epikrise or a scan travels with an assessment, an answer to NAV, a note, a plan or
+# minutes (docs/envelope.md, "Attachments").  Any kind may carry attachments through the API.
+ATTACHABLE_KINDS = frozenset({"functional_assessment", "nav_request_answer", "note", "follow_up_plan", "minutes"})
 
 
 class Party(StrEnum):
@@ -506,17 +516,24 @@ def validate(kind: str, form: dict) -> dict:
     return _dump(_validated(spec, form))
 
 
-def split(kind: str, form: dict) -> dict[Category, bytes]:
+def split(kind: str, form: dict, attachments: dict[Category, list[dict]] | None = None) -> dict[Category, bytes]:
     """Validate ``form`` and return one canonical JSON section per category it fills.
 
+    ``attachments`` puts attachment references (``messaging.attachments.Reference``
+    as JSON) into the sections of their categories, under ``"_attachments"``: a file
+    is sealed with the section it belongs to (docs/envelope.md, "Attachments").
+
     Raises:
-        KindError: as ``validate``.
+        KindError: as ``validate``; or an attachment for a section the kind does not have.
     """
     spec = kind_spec(kind)
     values = _dump(_validated(spec, form))
     grouped: dict[Category, dict] = {}
     for name, value in values.items():
         grouped.setdefault(_category_of(spec, name, values), {})[name] = value
+    for key, refs in (attachments or {}).items():
+        if refs:
+            grouped.setdefault(_as_category(spec, key), {})[ATTACHMENTS] = list(refs)
     return {c: _canonical(grouped[c]) for c in Category if c in grouped}
 
 
@@ -524,7 +541,8 @@ def join(kind: str, sections: dict[Category, bytes | None]) -> dict:
     """Rebuild a form from its sections; ``None`` marks a section the reader may not open.
 
     Returns:
-        ``{"kind": ..., "form": {fields of the opened sections}, "withheld": [categories]}``.
+        ``{"kind": ..., "form": {fields of the opened sections}, "withheld": [categories]}``,
+        and ``"attachments": {category: [references]}`` when opened sections hold any.
 
     Raises:
         KindError: a section that split() could not have made (a category the kind
@@ -533,12 +551,16 @@ def join(kind: str, sections: dict[Category, bytes | None]) -> dict:
     spec = kind_spec(kind)
     form: dict[str, Any] = {}
     withheld: set[Category] = set()
+    attached: dict[str, list[dict]] = {}
     for key, data in sections.items():
         category = _as_category(spec, key)
         if data is None:
             withheld.add(category)
             continue
-        for name, value in _parse_section(spec, category, data).items():
+        fields = _parse_section(spec, category, data)
+        if ATTACHMENTS in fields:
+            attached[category.value] = fields.pop(ATTACHMENTS)
+        for name, value in fields.items():
             if name in form:
                 raise KindError(f"{spec.kind}: field '{name}' appears in two sections", kind=spec.kind, field=name)
             form[name] = value
@@ -547,7 +569,8 @@ def join(kind: str, sections: dict[Category, bytes | None]) -> dict:
         form = {n: _check_field(spec, n, form[n]) for n in sorted(form, key=order.index)}
     else:
         form = validate(spec.kind, form)
-    return {"kind": spec.kind.value, "form": form, "withheld": [c.value for c in Category if c in withheld]}
+    joined = {"kind": spec.kind.value, "form": form, "withheld": [c.value for c in Category if c in withheld]}
+    return joined | ({"attachments": attached} if attached else {})
 
 
 def categories(kind: str) -> frozenset[Category]:
@@ -633,8 +656,13 @@ def _parse_section(spec: KindSpec, category: Category, data: bytes) -> dict:
             f"{spec.kind}: section '{category}' is not canonical JSON (sorted keys, no whitespace, UTF-8)",
             kind=spec.kind,
         )
+    refs = obj.get(ATTACHMENTS)
+    if refs is not None and (not isinstance(refs, list) or not refs or not all(isinstance(r, dict) for r in refs)):
+        raise KindError(f"{spec.kind}: section '{category}' has a malformed '{ATTACHMENTS}' list", kind=spec.kind)
     fields = spec.form.model_fields
     for name in obj:
+        if name == ATTACHMENTS:
+            continue
         if name not in fields:
             raise KindError(f"{spec.kind}: unknown field '{name}' in section '{category}'", kind=spec.kind, field=name)
         mark = _field_category(fields[name])

@@ -173,6 +173,8 @@ class CoordinatorAppointment(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     ended_by: str | None = Field(default=None, max_length=36)
     end_reason: str | None = Field(default=None, max_length=20)  # handed_over | ended
+
+
 class PlanVersion(SQLModel, table=True):
     """One version of a case's follow-up plan: an encrypted ``follow_up_plan`` message in
     the case's plan thread.  The server numbers versions (1, 2, ...) under the employee's
@@ -205,6 +207,8 @@ class PlanShare(SQLModel, table=True):
     thread_id: str = Field(foreign_key="thread.id", max_length=36)
     shared_by: str = Field(foreign_key="actor.id", max_length=36)
     shared_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 class Meeting(SQLModel, table=True):
     """A meeting (a dialogue meeting 1, 2, 3 or another), made by the invitation that
     called it.  Metadata only: which meeting, who called whom, its state and when each
@@ -256,3 +260,24 @@ class MeetingTask(SQLModel, table=True):
     due_date: date | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class Attachment(SQLModel, table=True):
+    """An encrypted attachment's ciphertext chunks on disk (``storage_path``), and whose
+    it is.  The key, the file name and the media type are inside the section's sealed
+    content; the server sees sizes only (docs/envelope.md, "Attachments")."""
+
+    __tablename__ = "attachment"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="sick_leave_case.id", index=True, max_length=36)
+    thread_id: str = Field(foreign_key="thread.id", max_length=36)
+    uploader_id: str = Field(foreign_key="actor.id", max_length=36)
+    message_id: str | None = Field(default=None, foreign_key="message.id", index=True, max_length=36)
+    section_id: int | None = Field(default=None)
+    size: int  # plaintext bytes, as the uploader declared (the ciphertext is size + 16 per chunk)
+    chunk_size: int  # plaintext bytes per chunk (the last may be shorter)
+    chunk_count: int
+    state: str = Field(max_length=16)  # uploading | complete | linked
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    storage_path: str = Field(max_length=1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -166,6 +166,10 @@ class MessageCreate(BaseModel):
         default=None, description="on meeting_invitation, _change, _cancellation, _response and minutes: the meeting "
                                   "it belongs to (docs/meetings.md)")
 
+    attachments: dict[SambandId, Annotated[int, Field(ge=0, le=255)]] = Field(
+        default_factory=dict, max_length=20,
+        description="your finished uploads in this thread, each with the id of the section it belongs to")
+
 
 class PlanMeta(BaseModel):
     """What the server keeps of a follow-up plan message, sent beside the sealed envelope
@@ -285,3 +289,10 @@ class MeetingPublic(BaseModel):
     tasks: list[MeetingTaskPublic]
     may_change: bool = Field(description="the caller may change, cancel or write minutes (convener or coordinator)")
     may_answer: bool = Field(description="the caller is invited and the meeting is still open")
+
+
+class UploadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(ge=1, description="the file's plaintext bytes (the ciphertext adds 16 per chunk)")
+    chunk_size: int = Field(default=65536, description="plaintext bytes per chunk, 4 KiB to 1 MiB; 64 KiB is usual")

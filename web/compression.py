@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 MINIMUM_BYTES = 500  # below this, the gzip header costs more than it saves
 LEVEL = 6  # zlib's default: nearly level 9's size for much less CPU
-NOT_COMPRESSED = ("/idp/",)
+NOT_COMPRESSED = ("/idp/", "/attachments/")  # attachments: ciphertext does not compress
 
 
 class CompressionMiddleware:

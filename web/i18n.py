@@ -1176,6 +1176,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.meeting_not_open": ("Åpne innkallingen først: tid og sted står i den krypterte meldingen.",
                             "Open the invitation first: time and place are in the encrypted message."),
     "js.meeting_task_owner": ("Velg hvem som har oppgave {n}.", "Choose who owns task {n}."),
+    # --- attachments (issue 11) ---------------------------------------------------------------------
+    "compose.attach.title": ("Vedlegg", "Attachments"),
+    "compose.attach.lead": ("PDF, PNG eller JPEG, høyst 25 MB per fil. Filen krypteres i nettleseren din, og bare de som "
+                            "kan lese delen den hører til, kan åpne den.",
+                            "PDF, PNG or JPEG, at most 25 MB per file. The file is encrypted in your browser, and only "
+                            "those who may read the part it belongs to can open it."),
+    "compose.attach.label": ("Legg ved fil: {category}", "Attach a file: {category}"),
+    "compose.attach.label_note": ("Legg ved fil", "Attach a file"),
+    "js.attach_type": ("«{name}» kan ikke legges ved: bare PDF, PNG og JPEG er lov.",
+                       "“{name}” cannot be attached: only PDF, PNG and JPEG are allowed."),
+    "js.attach_size": ("«{name}» er for stor: en fil kan være høyst 25 MB.", "“{name}” is too large: a file may be at most 25 MB."),
+    "js.attach_empty": ("«{name}» er tom.", "“{name}” is empty."),
+    "js.attach_progress": ("Krypterer og laster opp «{name}» … {percent} %", "Encrypting and uploading “{name}” … {percent} %"),
+    "js.attachments": ("Vedlegg", "Attachments"),
+    "js.attach_download": ("Last ned {name} ({size})", "Download {name} ({size})"),
+    "js.attach_downloading": ("Henter og dekrypterer «{name}» … {percent} %", "Fetching and decrypting “{name}” … {percent} %"),
+    "js.attach_done": ("«{name}» er lastet ned.", "“{name}” is downloaded."),
+    "js.attach_altered": ("«{name}» kunne ikke åpnes: filen er endret eller ufullstendig.",
+                          "“{name}” could not be opened: the file was altered or is incomplete."),
+    "js.attach_gone": ("Vedlegget finnes ikke lenger for deg.", "The attachment is no longer there for you."),
 }
 
 ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",

@@ -40,6 +40,20 @@ class SessionConfig(BaseModel):
     touch_interval_seconds: int = Field(default=60, ge=0)
 
 
+class AttachmentConfig(BaseModel):
+    """Encrypted attachments (``SAMBAND_ATTACHMENTS__*``; docs/decisions/0013-attachments.md).
+    The server stores only ciphertext chunks, one file each."""
+
+    # Where the chunks go; default ``{data_dir}/attachments``.  Every node of a
+    # deployment must see the same directory (a shared volume).
+    directory: Path | None = None
+    # The largest file (plaintext bytes) one attachment may hold: 25 MiB.
+    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # An upload not named by a sent message within this long is removed (at the next
+    # upload anyone starts).
+    upload_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMBAND_", env_nested_delimiter="__")
 
@@ -69,6 +83,11 @@ class Settings(BaseSettings):
     oidc: OidcConfig = OidcConfig()
     sessions: SessionConfig = SessionConfig()
     consent: ConsentConfig = ConsentConfig()
+    attachments: AttachmentConfig = AttachmentConfig()
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.attachments.directory or self.data_dir / "attachments"
 
     @property
     def issuer(self) -> str:

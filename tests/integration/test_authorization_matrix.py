@@ -64,6 +64,8 @@ from web.settings import SessionConfig
 
 # --- who ---------------------------------------------------------------------------------
 
+# Path parameters that are not ids (an attachment's chunk number): one fixed value, never made up.
+NOT_IDS = {"index"}
 INSIDERS = {"hansen", "lise", "solberg", "eide", "vold"}  # the employee and the participants of the case
 OUTSIDERS = {
     "kari": "HR at Hansen's employer: related to him; took part and wrote, then Hansen excluded her",
@@ -241,8 +243,9 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 "actor_id": d["hansen"], "key_id": key_id, "organisation_id": demo.organisations["nordlys"],
                 "log_id": logformat.log_id(d["hansen"]),  # the witness API (off here: no SAMBAND_WITNESS_TOKEN)
                 "meeting_id": scene.meeting_id, "task_id": scene.task_id,
+                "attachment_id": scene.attachment_id, "index": "0",
             }
-            fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids)}
+            fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids) if name not in NOT_IDS}
             fakes["key_id"] = "A" * len(key_id)
             fakes["log_id"] = "f" * 64
             elsewhere = {reason for who, _, reason in PARTICIPANTS if who != "hansen"}
@@ -253,6 +256,7 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
                 forms=case_forms(scene, demo),
                 person_secrets={"Per Hansen", national_id, "*******" + national_id[-4:]},
                 case_secrets={scene.case_id, scene.thread_id, scene.message_id, *scene.grant_ids, scene.exclusion_id,
+                              scene.attachment_id,
                               scene.request_id, scene.nav_request_id, scene.meeting_id, scene.task_id, REQUEST_REASON, NAV_REFERENCE, *hansen_reasons,
                               *(i for ids in former.values() for i in ids.values())},
                 tables=tables, routes=app_routes(live.settings),
@@ -369,14 +373,15 @@ def _attempt(arena: Arena, caller: Caller) -> Attempt:
     # Former insiders aim at the ids they knew; the case's own ids otherwise.
     ids = {**arena.ids, **arena.former.get(caller.username, {})}
     # Related people may know the employee exists: for them only the case's own ids are made up.
-    faked = [k for k in ids if not (k == "actor_id" and related)]
+    faked = [k for k in ids if not (k == "actor_id" and related) and k not in NOT_IDS]
     return Attempt(
         caller=caller,
         secrets=arena.case_secrets | (set() if related else arena.person_secrets),
         ids=ids,
         fakes={**ids, **{k: arena.fakes[k] for k in faked}},
         real_to_fake={ids[k]: arena.fakes[k] for k in faked},
-        placeholders={**{v: f"<{k}>" for k, v in ids.items()}, **{v: f"<{k}>" for k, v in arena.fakes.items()}},
+        placeholders={**{v: f"<{k}>" for k, v in ids.items() if k not in NOT_IDS},
+                      **{v: f"<{k}>" for k, v in arena.fakes.items()}},
     )
 
 

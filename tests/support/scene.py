@@ -47,6 +47,7 @@ class CaseScene:
     nav_request_id: str
     meeting_id: str
     task_id: str
+    attachment_id: str  # a PNG in the message's work_tasks section
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict:
@@ -82,9 +83,11 @@ def furnish_case(base_url: str, data_dir: Path, demo: Demo) -> CaseScene:
         nav_request = _ok(nav.post("/consent/nav-requests", json={
             "subject_id": d["hansen"], "addressee_id": d["solberg"], "categories": ["functional_ability"],
             "reference": NAV_REFERENCE}), 201)["id"]
+    picture = Path(data_dir) / "scene-workplace.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     with keyed_client(base_url, data_dir, "lise") as lise:
         thread = lise.start_thread(case_id, [d["solberg"], d["eide"]], topic=TOPIC)
-        message = lise.send(case_id, thread["id"], TOPIC, QUESTION)
+        message = lise.send(case_id, thread["id"], TOPIC, QUESTION, attachments={"work_tasks": [picture]})
     meeting_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
     with keyed_client(base_url, data_dir, "eide") as eide:  # NAV calls dialogue meeting 2 in that thread
         eide.send(case_id, thread["id"], "meeting_invitation", {
@@ -96,6 +99,7 @@ def furnish_case(base_url: str, data_dir: Path, demo: Demo) -> CaseScene:
         case_id=case_id, employee_id=d["hansen"], thread_id=thread["id"], message_id=message["id"],
         grant_ids=grants, exclusion_id=exclusion, request_id=request, nav_request_id=nav_request,
         meeting_id=meeting_id, task_id=task_id,
+        attachment_id=message["attachments"][0],
     )
 
 
@@ -139,6 +143,9 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
         ("POST", "/cases/{case_id}/coordinator/end"): None,
         ("POST", "/cases/{case_id}/coordinator/view"): {"agreed": True},
         ("POST", "/messages/{message_id}/recall"): None,
+        ("POST", "/cases/{case_id}/threads/{thread_id}/attachments"): {"size": 1000},
+        ("PUT", "/cases/{case_id}/threads/{thread_id}/attachments/{attachment_id}/chunks/{index}"): None,
+        ("POST", "/cases/{case_id}/threads/{thread_id}/attachments/{attachment_id}/complete"): None,
         ("POST", "/directory/me/keys/{key_id}/revoke"): None,
         ("POST", "/me/tasks/{task_id}/done"): None,
     }

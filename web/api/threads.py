@@ -70,7 +70,8 @@ def send(case_id: str, thread_id: str, data: MessageCreate, request: Request, se
         raw = _envelope_bytes(data)
         message = _delivery(request).accept(session, me, case_id, thread_id, raw, data.purpose, data.purposes,
                                             nav_request=data.nav_request, nav_summons=data.nav_summons,
-                                            plan_meta=data.plan, meeting=data.meeting)
+                                            plan_meta=data.plan, meeting=data.meeting,
+                                            attachments=data.attachments)
     except SambandError as exc:
         metrics.messages_rejected.labels(reason=exc.code).inc()
         raise

@@ -31,7 +31,7 @@ from messaging import plan as plan_service
 from messaging import meetings as meeting_service
 from messaging import threads as thread_service
 from messaging import timeline
-from messaging.kinds import catalog, kind_spec
+from messaging.kinds import ATTACHABLE_KINDS, catalog, kind_spec
 from messaging.models import Case
 from web.deps import CurrentActor, SessionDep
 from web.i18n import Translator
@@ -483,7 +483,7 @@ def thread_context(request: Request, session: Session, me: Actor, case_id: str, 
         "closure": closure_view(t, case),
         "members": [{"id": m, "name": names.get(m, ""), "role": roles.get(m, ""), "can_receive": m in reachable,
                      "is_me": m == me.id, "health": actor_roles.get(m) in HEALTH_PERSONNEL} for m in members],
-        "messages": rows, "kinds": kinds, "kind": chosen,
+        "messages": rows, "kinds": kinds, "kind": chosen, "attachable": ATTACHABLE_KINDS,
         "fields": _field_views(t, chosen["fields"]) if chosen else [],
         "reply_to": reply_to if any(r["id"] == reply_to for r in rows) else "",
         "answers": ANSWERS, "acks": ACKS, "can_ack": me.role in kind_spec("follow_up_plan_ack").sender_roles,

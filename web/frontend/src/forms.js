@@ -25,6 +25,8 @@
 import { fromUtf8, utf8 } from "./bytes.js";
 
 export const SENDER_CHOSEN = "sender_chosen";
+/** The key under which a section's JSON carries its attachment references (Python: kinds.ATTACHMENTS). */
+export const ATTACHMENTS = "_attachments";
 
 /** A form or section that does not fit its kind; `field` names the field when known. */
 export class KindError extends Error {
@@ -359,7 +361,7 @@ function categoryOf(spec, name, values) {
  * @returns {{category: string, plaintext: Uint8Array}[]}
  * @throws KindError
  */
-export function split(kind, form) {
+export function split(kind, form, attachments = {}) {
   const spec = kindSpec(kind);
   const values = validate(spec, form);
   const grouped = new Map();
@@ -367,6 +369,15 @@ export function split(kind, form) {
     const category = categoryOf(spec, name, values);
     if (!grouped.has(category)) grouped.set(category, {});
     grouped.get(category)[name] = value;
+  }
+  // Attachment references travel inside their section (docs/envelope.md, "Attachments").
+  for (const [category, refs] of Object.entries(attachments ?? {})) {
+    if (!refs || refs.length === 0) continue;
+    if (!spec.categories.includes(category)) {
+      throw new KindError(`${spec.kind} has no section '${String(category).slice(0, 40)}'; it uses ${spec.categories.join(", ")}`, { kind: spec.kind });
+    }
+    if (!grouped.has(category)) grouped.set(category, {});
+    grouped.get(category)[ATTACHMENTS] = [...refs];
   }
   return spec.categories.filter((c) => grouped.has(c)).map((c) => ({ category: c, plaintext: canonicalBytes(grouped.get(c)) }));
 }
@@ -393,7 +404,12 @@ function parseSection(spec, category, data) {
   if (!canonical) {
     throw new KindError(`${spec.kind}: section '${category}' is not canonical JSON (sorted keys, no whitespace, UTF-8)`, { kind: spec.kind });
   }
+  const refs = obj[ATTACHMENTS];
+  if (refs !== undefined && (!Array.isArray(refs) || refs.length === 0 || !refs.every(isPlainObject))) {
+    throw new KindError(`${spec.kind}: section '${category}' has a malformed '${ATTACHMENTS}' list`, { kind: spec.kind });
+  }
   for (const name of Object.keys(obj)) {
+    if (name === ATTACHMENTS) continue;
     const field = spec.fields.find((f) => f.name === name);
     if (field === undefined) {
       throw new KindError(`${spec.kind}: unknown field '${name}' in section '${category}'`, { kind: spec.kind, field: name });
@@ -413,13 +429,15 @@ function parseSection(spec, category, data) {
  * @param kind a kind name (registered catalog) or a catalog entry
  * @param sections `openView(...).sections` ([{category, plaintext}]), a Map or an object
  *   category → Uint8Array|null
- * @returns {{kind: string, form: object, withheld: string[]}}
+ * @returns {{kind: string, form: object, withheld: string[], attachments?: object}} attachments
+ *   (when any): category → attachment references sealed in that section
  * @throws KindError for a section split() could not have made
  */
 export function join(kind, sections) {
   const spec = kindSpec(kind);
   const collected = {};
   const withheld = new Set();
+  const attached = {};
   for (const [category, data] of sectionEntries(sections)) {
     if (!spec.categories.includes(category)) {
       throw new KindError(`${spec.kind} has no section '${String(category).slice(0, 40)}'; it uses ${spec.categories.join(", ")}`, { kind: spec.kind });
@@ -428,7 +446,12 @@ export function join(kind, sections) {
       withheld.add(category);
       continue;
     }
-    for (const [name, value] of Object.entries(parseSection(spec, category, data))) {
+    const fields = { ...parseSection(spec, category, data) };
+    if (ATTACHMENTS in fields) {
+      attached[category] = fields[ATTACHMENTS];
+      delete fields[ATTACHMENTS];
+    }
+    for (const [name, value] of Object.entries(fields)) {
       if (name in collected) throw new KindError(`${spec.kind}: field '${name}' appears in two sections`, { kind: spec.kind, field: name });
       collected[name] = value;
     }
@@ -444,7 +467,9 @@ export function join(kind, sections) {
   } else {
     form = validate(spec, collected);
   }
-  return { kind: spec.kind, form, withheld: spec.categories.filter((c) => withheld.has(c)) };
+  const joined = { kind: spec.kind, form, withheld: spec.categories.filter((c) => withheld.has(c)) };
+  if (Object.keys(attached).length > 0) joined.attachments = attached;
+  return joined;
 }
 
 /**

@@ -7,6 +7,7 @@
 // backup:   passphrase-wrapped private keys, the format of messaging/backup.py
 // forms:    message-kind forms ↔ canonical per-category sections (messaging/kinds)
 // bytes:    Uint8Array helpers (UTF-8, base64url, hex)
+// attachments: files sealed in AES-GCM chunks (STREAM) inside a section, messaging/attachments
 // logproof: disclosure log v2 checks (docs/disclosure-log.md): leaf hashes, RFC 9162
 //           inclusion and consistency proofs, signed tree heads
 
@@ -16,6 +17,7 @@ export * as backup from "./backup.js";
 export * as forms from "./forms.js";
 export * as bytes from "./bytes.js";
 export * as logproof from "./logproof.js";
+export * as attachments from "./attachments.js";
 
 export {
   EnvelopeError, HeaderAuthFailed, KEM_X25519, KEM_XWING, MalformedEnvelope, NoMatchingKey, PayloadAuthFailed,

@@ -10,18 +10,39 @@
 // "message": ...}; anything else exits non-zero with the stack on stderr.
 
 import { b64url, fromB64url, fromUtf8, utf8 } from "../src/bytes.js";
+import * as attachments from "../src/attachments.js";
 import * as backup from "../src/backup.js";
 import * as E from "../src/envelope.js";
 import * as forms from "../src/forms.js";
 import * as keys from "../src/keys.js";
 
-const EXPECTED = [E.EnvelopeError, forms.KindError, backup.WrongPassphrase, backup.MalformedBackup];
+const EXPECTED = [E.EnvelopeError, forms.KindError, backup.WrongPassphrase, backup.MalformedBackup, attachments.AttachmentError];
 
 function headerOut(h) {
   return { ...h, createdAt: h.createdAt.getTime() };
 }
 
 const COMMANDS = {
+  // Attachments (messaging/attachments.py): seal a file's chunks, or open sealed chunks.
+  async attach_seal({ id, data, chunk_size: chunkSize, filename }) {
+    const file = new File([fromB64url(data)], filename);
+    const mediaType = await attachments.checkFile(file);
+    const chunks = [];
+    const ref = await attachments.sealFile(file, id, mediaType, async (i, c) => { chunks[i] = b64url(c); }, { chunkSize });
+    return { reference: ref, chunks };
+  },
+
+  async attach_open({ reference, chunks }) {
+    const stream = new ReadableStream({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(fromB64url(c));
+        controller.close();
+      },
+    });
+    const blob = await attachments.openStream(reference, stream);
+    return { data: b64url(new Uint8Array(await blob.arrayBuffer())), type: blob.type };
+  },
+
   async seal({ header: h, sections, recipients, signing_key: signingKey }) {
     const data = await E.seal({
       header: h,

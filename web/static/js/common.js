@@ -76,7 +76,7 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Call samband's API with the session cookie (same origin) and, for unsafe methods,
  * the CSRF header.  Resolves to the Response; rejects with ApiError for 4xx/5xx.
  */
-export async function api(method, path, { json, headers = {}, idempotencyKey = null } = {}) {
+export async function api(method, path, { json, body, headers = {}, idempotencyKey = null } = {}) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (UNSAFE.has(method)) init.headers["X-CSRF-Token"] = csrfToken();
   // One key per thing the person means to do: a repeat (a double tap, a retry) acts once.
@@ -84,6 +84,8 @@ export async function api(method, path, { json, headers = {}, idempotencyKey = n
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body; // raw bytes (an attachment chunk); the caller sets Content-Type
   }
   const response = await fetch(path, init);
   if (!response.ok) {

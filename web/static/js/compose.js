@@ -15,19 +15,25 @@
 // cannot_come), each a meeting_response sent the same way; a follow-up plan is answered
 // the same way with a follow_up_plan_ack (the form's data-kind; the button names the field).
 //
+// Files chosen under "Legg ved fil" (one input per section) are checked (PDF, PNG or JPEG
+// by their first bytes; at most 25 MB) before anything is sent, then — once the person
+// sends — encrypted chunk by chunk from File.slice() and uploaded chunk by chunk
+// (attachments.sealFile), and their references sealed into their sections; the send
+// names the uploads with their section ids (docs/envelope.md, "Attachments").
+//
 // The bundle API used: loadCatalog, split, forms.fromInputs, seal, publicKeys, b64url,
-// fromB64url, KEM_XWING, KEM_X25519 (and KindError's name).
+// fromB64url, KEM_XWING, KEM_X25519, attachments (and KindError's name).
 
 import * as bundle from "/static/build/samband.js";
 
-import { ApiError, apiJson, choiceLabel, el, errorText, me, s, say } from "./common.js";
+import { ApiError, api, apiJson, choiceLabel, el, errorText, me, s, say } from "./common.js";
 import { deleteDraft, loadDraft, saveDraft } from "./drafts.js";
 import { loadIdentity } from "./keystore.js";
 import { annotateMissing, askable } from "./limits.js";
 import { navActs, showStatutoryBox, statutoryText } from "./navacts.js";
 import { closePreview, showPreview } from "./preview.js";
 
-const { KEM_X25519, KEM_XWING, b64url, forms, fromB64url, loadCatalog, publicKeys, seal, split } = bundle;
+const { KEM_X25519, KEM_XWING, attachments, b64url, forms, fromB64url, loadCatalog, publicKeys, seal, split } = bundle;
 const SUPPORTED_KEMS = [KEM_XWING, KEM_X25519]; // the suites this page seals to
 
 const page = document.getElementById("page");
@@ -84,11 +90,12 @@ export async function sealAndSend(kind, form, { inReplyTo = null, reference = ""
  * before anything is sealed or sent.  Rejects with ConsentMissing when a part has no
  * reader at all.
  */
-export async function prepare(kind, form, { reference = "", meeting = null } = {}) {
+export async function prepare(kind, form, { reference = "", meeting = null, files = {} } = {}) {
   await ready();
   const spec = catalog.get(kind);
   const purpose = spec.default_purpose;
-  const sections = split(kind, form);
+  // The sections the files go in must be there when the keys are handed out.
+  const sections = split(kind, form, Object.fromEntries(Object.keys(files).map((c) => [c, [{}]])));
   const categories = sections.map((x) => x.category);
   const index = new Map(categories.map((c, i) => [c, i]));
   // NAV's request or summons, and the meeting the message belongs to: metadata, made with the message.
@@ -110,12 +117,52 @@ export async function prepare(kind, form, { reference = "", meeting = null } = {
   const denied = handout.recipients.flatMap((o) => o.denied.map((d) => ({ recipient_id: o.recipient_id, recipient_name: o.name, ...d })));
   const unread = categories.filter((_, i) => readers[i] === 0);
   if (unread.length) throw new ConsentMissing(denied.filter((d) => unread.includes(d.category)), purpose);
-  return { kind, purpose, sections, categories, recipients, handout, denied, unread, usableKeys, acts };
+  return { kind, form, files, purpose, sections, categories, recipients, handout, denied, unread, usableKeys, acts };
+}
+
+/** Encrypt and upload one file chunk by chunk; its reference for the section. */
+async function uploadFile(file, mediaType) {
+  const base = `/cases/${caseId}/threads/${threadId}/attachments`;
+  const upload = await apiJson("POST", base, { json: { size: file.size, chunk_size: attachments.CHUNK_SIZE } });
+  const put = (index, chunk) => api("PUT", `${base}/${upload.id}/chunks/${index}`, {
+    body: chunk, headers: { "Content-Type": "application/octet-stream" },
+  });
+  const progress = (done) => say("compose-status", s("attach_progress", { name: file.name, percent: Math.floor(done * 100) }));
+  const ref = await attachments.sealFile(file, upload.id, mediaType, put, { onProgress: progress });
+  await apiJson("POST", `${base}/${upload.id}/complete`);
+  return ref;
+}
+
+/** The files chosen per section ({category: [File]}), each checked; a problem is shown
+ * at its input and thrown. */
+async function chosenFiles(formEl, values) {
+  const out = {};
+  for (const input of formEl.querySelectorAll('input[type="file"][name="attach"]')) {
+    const slot = input.parentElement.querySelector(".field-error");
+    slot.hidden = true;
+    input.removeAttribute("aria-invalid");
+    const category = input.dataset.category === "*" ? values.category : input.dataset.category;
+    for (const file of input.files) {
+      try {
+        file.mediaType = await attachments.checkFile(file);
+      } catch (error) {
+        const text = s(`attach_${error.reason ?? "type"}`, { name: file.name });
+        slot.textContent = text;
+        slot.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+        throw Object.assign(new Error(text), { shown: true });
+      }
+      (out[category] ??= []).push(file);
+    }
+  }
+  return out;
 }
 
 /** Seal a prepared message for the recipients the hand-out allowed, and send it. */
 export async function sendPlan(plan, { inReplyTo = null } = {}) {
-  const { kind, purpose, sections, categories, handout, denied, unread, acts } = plan;
+  const { kind, form, files, purpose, categories, handout, denied, unread, acts } = plan;
+  let { sections } = plan;
   const recipients = [...plan.recipients];
   // A copy for the author's own devices; this browser's key must be one of them.
   if (!handout.own_keys.some((k) => k.key_id === ownKeys.encryptionKeyId)) {
@@ -124,6 +171,18 @@ export async function sendPlan(plan, { inReplyTo = null } = {}) {
   }
   for (const own of usableKeys(handout.own_keys)) {
     recipients.push({ recipientId: me(), keyId: own.key_id, kemId: own.kem_id, publicKey: fromB64url(own.public_key), sectionIds: categories.map((_, i) => i) });
+  }
+  const named = {}; // upload id -> section id
+  if (Object.keys(files ?? {}).length) {
+    const refs = {};
+    for (const [category, list] of Object.entries(files)) {
+      for (const file of list) {
+        const ref = await uploadFile(file, file.mediaType);
+        (refs[category] ??= []).push(ref);
+        named[ref.id] = categories.indexOf(category);
+      }
+    }
+    sections = split(kind, form, refs);
   }
   const createdAt = new Date();
   const header = {
@@ -134,7 +193,8 @@ export async function sendPlan(plan, { inReplyTo = null } = {}) {
   let sent;
   try {
     sent = await apiJson("POST", `/cases/${caseId}/threads/${threadId}/messages`, {
-      json: { envelope: b64url(sealed), purpose, purposes: {}, ...acts }, idempotencyKey: `message:${header.messageId}`,
+      json: { envelope: b64url(sealed), purpose, purposes: {}, ...acts, ...(Object.keys(named).length ? { attachments: named } : {}) },
+      idempotencyKey: `message:${header.messageId}`,
     });
   } catch (error) {
     if (error instanceof ApiError && error.code === "CONSENT_REQUIRED") throw new ConsentMissing(error.problems, purpose);
@@ -284,12 +344,15 @@ async function compose(formEl) {
   missingSection.hidden = true;
   let spec;
   let values;
+  let files = {};
   try {
     await ready();
     spec = catalog.get(formEl.dataset.kind);
     values = valuesOf(formEl, spec);
     split(spec.kind, values); // validate here, with the field named, before asking for keys
+    files = await chosenFiles(formEl, values); // wrong type or too large: said at the input, nothing sent
   } catch (error) {
+    if (error?.shown) return say("compose-error", error.message, { error: true });
     if (error?.name === "KindError" && spec) return showFormError(formEl, spec, error);
     return say("compose-error", problemText(error), { error: true });
   }
@@ -303,7 +366,7 @@ async function compose(formEl) {
   const inReplyTo = formEl.elements.in_reply_to?.value || null;
   const reference = formEl.elements.nav_reference?.value.trim() ?? "";
   try {
-    const plan = await prepare(spec.kind, values, { reference, meeting });
+    const plan = await prepare(spec.kind, values, { reference, meeting, files });
     button.disabled = false;
     if (!(await showPreview(formEl, plan))) { // "Endre": back to the form, nothing sent
       formEl.querySelector("input, select, textarea")?.focus();

@@ -11,10 +11,14 @@
 // New messages, receipts and recalls arrive from live.js as "samband:event" DOM
 // events; messages this browser sends arrive from compose.js as "samband:sent".
 //
+// Attachments sealed in a section this reader opened are listed under the fields; a
+// download (GET /attachments/{id}, from samband's own page like a view) is decrypted
+// chunk by chunk as it streams in (attachments.openStream) into a Blob, saved by a link.
+//
 // The bundle API used: loadCatalog, parseView, openView, privateKeyFor, publicKeys, join,
-// fromB64url, KEM_XWING.
+// fromB64url, KEM_XWING, attachments.
 
-import { fromB64url, join, loadCatalog, openView, parseView, privateKeyFor, publicKeys } from "/static/build/samband.js";
+import { attachments, fromB64url, join, loadCatalog, openView, parseView, privateKeyFor, publicKeys } from "/static/build/samband.js";
 
 import { api, apiJson, ApiError, choiceLabel, csrfToken, el, errorText, formatDate, formatDateTime, lang, me, s, say } from "./common.js";
 import { loadIdentity } from "./keystore.js";
@@ -98,10 +102,56 @@ function showForm(li, joined) {
   } else {
     say(status, "");
   }
+  showAttachments(li, joined.attachments ?? {});
   li.dataset.opened = "true";
   prefillReply(li, joined);
   // The meeting cards (meetings.js) take time and place from here: decrypted, in this page only.
   document.dispatchEvent(new CustomEvent("samband:opened", { detail: { id: li.dataset.messageId, kind: joined.kind, form: joined.form } }));
+}
+
+function sizeText(bytes) {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
+
+function showAttachments(li, bySection) {
+  li.querySelector(".message-attachments")?.remove();
+  const refs = Object.values(bySection).flat();
+  if (!refs.length) return;
+  const status = el("p", { class: "form-status", role: "status", dataset: { testid: "attachment-status" } });
+  const items = refs.map((ref) => {
+    const button = el("button", { type: "button", class: "button-link", dataset: { testid: "attachment", attachmentId: ref.id } },
+      s("attach_download", { name: ref.filename, size: sizeText(ref.size) }));
+    button.addEventListener("click", () => download(ref, button, status));
+    return el("li", {}, button);
+  });
+  li.querySelector(".message-body").after(el("div", { class: "message-attachments" },
+    el("p", { class: "form-title" }, s("attachments")), el("ul", { dataset: { testid: "attachments" } }, ...items), status));
+}
+
+async function download(ref, button, status) {
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    // Like a view: logged as a disclosure, so asked for only from samband's own page.
+    const response = await api("GET", `/attachments/${encodeURIComponent(ref.id)}`, {
+      headers: { Accept: "application/octet-stream", "X-CSRF-Token": csrfToken() },
+    });
+    const progress = (done) => say(status, s("attach_downloading", { name: ref.filename, percent: Math.floor(done * 100) }));
+    const blob = await attachments.openStream(ref, response.body, { onProgress: progress });
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: ref.filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    say(status, s("attach_done", { name: ref.filename }));
+  } catch (error) {
+    if (error instanceof ApiError && [404, 410].includes(error.status)) say(status, s("attach_gone"), { error: true });
+    else if (error?.name === "AttachmentError") say(status, s("attach_altered", { name: ref.filename }), { error: true });
+    else say(status, s("error", { message: errorText(error) }), { error: true });
+  } finally {
+    button.disabled = false;
+  }
 }
 
 /** Writing one's own version of a plan (?kind=follow_up_plan&reply_to=id): start from the
