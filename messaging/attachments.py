@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,6 +36,9 @@ from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
 from directory.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from messaging.models import Attachment
 
 DOMAIN = b"samband-attachment-v1"
 TAG_BYTES = 16
