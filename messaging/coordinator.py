@@ -393,7 +393,7 @@ def may_appoint(session: Session, actor: Actor, case: Case, *, handing_over: boo
     """Whether the rules let ``actor`` appoint and end (or, ``handing_over``, hand over)."""
     try:
         _require_appointer(session, load_rules(), actor, case, directory.utcnow(), handing_over=handing_over)
-    except NotAnAppointer:
+    except (NotAnAppointer, case_service.CaseClosed):  # an ended case: nobody appoints
         return False
     return True
 

@@ -214,3 +214,25 @@ def test_the_portal_warns_before_the_purge_and_his_log_says_what_happened(world,
     log = hansen.get("/portal/log").text
     assert "Maria Eide avsluttet saken din" in log
     assert "Innholdet i meldingene i saken din ble slettet etter oppbevaringstiden" in log
+
+
+def test_every_page_of_an_ended_case_still_opens_for_everyone_in_it(world, clients, browser):
+    """Read-only means readable: the inbox, the coordinator's overview, the thread, the
+    employee's portal and log all answer 200 after the end (the forms on them are what
+    goes), and none offers to appoint a coordinator."""
+    case_id, thread, _sent = _a_conversation(world, clients)
+    eide = world.person("eide")
+    eide.ok(_close(eide, case_id, "back_at_work"))
+    pages = {
+        "eide": ["/inbox", "/inbox/coordinator"],
+        "solberg": ["/inbox", f"/inbox/cases/{case_id}/threads/{thread}"],
+        "lise": ["/inbox"],
+        "hansen": ["/portal", "/portal/log", f"/portal/cases/{case_id}/threads/{thread}"],
+    }
+    for username, paths in pages.items():
+        person = browser(username)
+        for path in paths:
+            answer = person.get(path)
+            assert answer.status_code == 200, (username, path, answer.status_code)
+            assert 'data-testid="case-closed"' in answer.text or path in ("/inbox/coordinator", "/portal/log"), (username, path)
+            assert f'action="/inbox/cases/{case_id}/coordinator"' not in answer.text, (username, path)
