@@ -165,6 +165,7 @@ def _witness(server, tmp_path, key: str) -> subprocess.CompletedProcess:
          "--token", TOKEN], capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["desk", "phone"])
 def test_hansens_log_cut_at_the_tail_is_shown_to_him_and_the_witness_reports_it(
         browsers, world, clients, server, tmp_path, phone):
     b = _first_visit(world, clients, browsers, phone)
