@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from messaging.models import Case, Message, MessageWrap, Receipt
+from messaging.models import Attachment, Case, Message, MessageWrap, Receipt
 
 SAMBAND = [sys.executable, "-m", "web"]
 
@@ -31,14 +31,16 @@ def _close(person, case_id: str, reason: str, **extra):
     return person.post(f"/cases/{case_id}/close", json={"reason": reason, **extra})
 
 
-def _a_conversation(world, clients) -> tuple[str, str, dict]:
-    """Solberg writes to Hansen and Lise (Hansen lets Lise learn his functional ability)."""
+def _a_conversation(world, clients, attach=None) -> tuple[str, str, dict]:
+    """Solberg writes to Hansen and Lise (Hansen lets Lise learn his functional ability),
+    with ``attach`` (a file path) in the message's section if given."""
     d, case_id = world.demo.actors, world.demo.cases["hansen"]
     clients("hansen")  # his keys, as his browser makes them
     world.grant_from_hansen(d["lise"])
     gp = clients("solberg")
     thread = gp.start_thread(case_id, [d["hansen"], d["lise"]], topic="conversation")["id"]
-    sent = gp.send(case_id, thread, "note", {"category": "functional_ability", "text": "Han kan gå gradvis opp."})
+    sent = gp.send(case_id, thread, "note", {"category": "functional_ability", "text": "Han kan gå gradvis opp."},
+                   attachments={"functional_ability": [attach]} if attach else None)
     return case_id, thread, sent
 
 
@@ -128,7 +130,12 @@ def test_after_the_end_professionals_read_but_every_write_answers_409(world, cli
 
 def test_the_purge_with_a_test_clock_deletes_content_keeps_metadata_and_the_log_verifies(world, clients, tmp_path):
     d = world.demo.actors
-    case_id, thread, sent = _a_conversation(world, clients)
+    report = tmp_path / "arbeidsevne.pdf"
+    report.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 300)
+    case_id, thread, sent = _a_conversation(world, clients, attach=report)
+    assert len(sent["attachments"]) == 1
+    stored = world.settings.attachments_dir
+    assert any(stored.rglob("*")), "the attachment's chunks are on disk before the purge"
     eide = world.person("eide")
     eide.ok(_close(eide, case_id, "benefit_ended_52_weeks"))
     public = tmp_path / "log.pub"
@@ -162,6 +169,8 @@ def test_the_purge_with_a_test_clock_deletes_content_keeps_metadata_and_the_log_
     assert {(r.actor_id, r.delivered_at) for r in receipts_after} == {(r.actor_id, r.delivered_at) for r in receipts}
     with Session(world.engine) as session:
         assert session.get(Case, case_id).purged_at is not None
+        assert session.exec(select(Attachment).where(Attachment.message_id == sent["id"])).all() == []
+    assert not [f for f in stored.rglob("*") if f.is_file()], "the attachment's files went with the content"
 
     again = _run(world, "purge", "--now", thirteen_months)
     assert again.returncode == 0 and "purged the content of 0 case(s)" in again.stdout  # idempotent
