@@ -169,7 +169,8 @@ def test_a_plan_sent_turns_the_milestone_done_for_hansen_and_the_gp(browsers, wo
     gp.shot("inbox-due")
 
     lise = clients("lise")
-    thread = lise.start_thread(case_id, [d["solberg"]], topic="follow_up_plan")["id"]
+    clients("hansen")  # the plan thread is the employee's too (docs/follow-up-plan.md): his keys
+    thread = lise.start_thread(case_id, [d["solberg"], d["hansen"]], topic="follow_up_plan")["id"]
     lise.send(case_id, thread, "follow_up_plan", {**PLAN, "evaluation_date": str(date.today() + timedelta(weeks=4))})
 
     hansen.page.goto("/portal")
