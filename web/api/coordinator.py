@@ -15,7 +15,13 @@ from messaging import coordinator as service
 from messaging import deadlines
 from messaging.models import Case
 from messaging.rules import load_rules as milestone_rules
-from messaging.schemas import AppointmentPublic, CoordinatorAppoint, CoordinatorPublic, CoordinatorView, DeadlinePublic
+from messaging.schemas import (
+    AppointmentPublic,
+    CoordinatorAppoint,
+    CoordinatorPublic,
+    CoordinatorView,
+    DeadlinePublic,
+)
 from web.deps import CurrentActor, SessionDep
 from web.errors import responses
 from web.i18n import Translator, language_of
@@ -62,7 +68,7 @@ def hand_over(case_id: str, data: CoordinatorAppoint, request: Request, session:
 
 
 @router.post("/{case_id}/coordinator/end", response_model=CoordinatorPublic, summary="The case no longer has a coordinator",
-             responses=responses(403))
+             responses=responses(403, 409))
 def end(case_id: str, session: SessionDep, me_: CurrentActor) -> CoordinatorPublic:
     service.end(session, me_, case_id)
     case = session.get(Case, case_id)

@@ -13,6 +13,7 @@ from messaging import plan as service
 from messaging.schemas import PlanShareCreate, ThreadPublic
 from web.api.threads import _thread_public
 from web.deps import CurrentActor, SessionDep
+from web.errors import responses
 
 router = APIRouter(prefix="/cases/{case_id}/plan", tags=["follow-up plan"])
 
@@ -41,7 +42,7 @@ def share_thread(case_id: str, data: PlanShareCreate, session: SessionDep, me: C
     return _thread_public(session, service.open_share_thread(session, me, case_id, data.recipient_id))
 
 
-@router.post("/evaluated", summary="Mark a version's evaluation as held")
+@router.post("/evaluated", summary="Mark a version's evaluation as held", responses=responses(409))
 def evaluated(case_id: str, data: EvaluatedCreate, session: SessionDep, me: CurrentActor) -> dict:
     case = cases.require_case(session, me, case_id)
     now = hold_subject(session, case.employee_id)
