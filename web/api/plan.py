@@ -31,12 +31,13 @@ def get_plan(case_id: str, session: SessionDep, me: CurrentActor) -> dict:
     return service.overview(session, me, case_id)
 
 
-@router.post("/thread", response_model=ThreadPublic, summary="The case's plan thread (made if there is none)")
+@router.post("/thread", response_model=ThreadPublic, responses=responses(409),
+             summary="The case's plan thread (made if there is none)")
 def plan_thread(case_id: str, session: SessionDep, me: CurrentActor) -> ThreadPublic:
     return _thread_public(session, service.open_plan_thread(session, me, case_id))
 
 
-@router.post("/share-thread", response_model=ThreadPublic,
+@router.post("/share-thread", response_model=ThreadPublic, responses=responses(409),
              summary="The thread to send the plan on to the GP or NAV (made if there is none)")
 def share_thread(case_id: str, data: PlanShareCreate, session: SessionDep, me: CurrentActor) -> ThreadPublic:
     return _thread_public(session, service.open_share_thread(session, me, case_id, data.recipient_id))
