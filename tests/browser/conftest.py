@@ -111,6 +111,20 @@ class Browser:
         self.page.wait_for_selector("[data-testid=flash]")
         self.page.wait_for_load_state("networkidle")
 
+    def restore_keys(self) -> None:
+        """Restore this demo person's keys at /keys from their backup (demo passphrase)."""
+        self.page.goto("/keys")
+        self.page.wait_for_selector("#keys-restore-form:visible")
+        self.page.fill("#restore-passphrase", "demo")
+        self.page.click("#keys-restore-submit")
+        self.page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT_MS)
+
+    def opened(self, message_id: str):
+        """The message's list item once the browser has opened (decrypted) it."""
+        li = self.page.locator(f"li#msg-{message_id}[data-opened=true]")
+        li.wait_for(timeout=WAIT_MS)
+        return li
+
     def send_compose(self) -> None:
         """Send the compose form the way a person does: *Send kryptert*, look at who gets
         which part (the preview), then *Send*."""

@@ -15,14 +15,6 @@ from web.demo import store_demo_key_backups
 PASSPHRASE = "min-egen-rygg-2026"
 
 
-def _restore_keys(b) -> None:
-    b.page.goto("/keys")
-    b.page.wait_for_selector("#keys-restore-form:visible", timeout=60_000)
-    b.page.fill("#restore-passphrase", "demo")
-    b.page.click("#keys-restore-submit")
-    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=60_000)
-
-
 def test_nav_ends_the_case_the_gp_can_only_read_and_hansen_downloads_everything(browsers, world, clients):
     d, case_id = world.demo.actors, world.demo.cases["hansen"]
     store_demo_key_backups(world.engine, world.settings.data_dir, "demo")
@@ -59,7 +51,7 @@ def test_nav_ends_the_case_the_gp_can_only_read_and_hansen_downloads_everything(
 
     # The GP's thread page: read-only, her message still opens, nothing to write with.
     gp = browsers("solberg")
-    _restore_keys(gp)
+    gp.restore_keys()
     gp.page.goto(f"/inbox/cases/{case_id}/threads/{thread}")
     gp.page.locator("[data-testid=case-closed]").wait_for(timeout=60_000)
     assert "kan leses" in gp.page.inner_text("#case-closed")

@@ -22,20 +22,6 @@ PASSPHRASE = "min-egen-rygg-2026"
 DONE = "sel => { const t = document.querySelector(sel)?.textContent || ''; return t !== '' && !t.includes('…'); }"
 
 
-def _restore_keys(b) -> None:
-    b.page.goto("/keys")
-    b.page.wait_for_selector("#keys-restore-form:visible", timeout=60_000)
-    b.page.fill("#restore-passphrase", "demo")
-    b.page.click("#keys-restore-submit")
-    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=60_000)
-
-
-def _opened(b, message_id: str):
-    li = b.page.locator(f"li#msg-{message_id}[data-opened=true]")
-    li.wait_for(timeout=60_000)
-    return li
-
-
 def _send_note(b, text: str, category: str = "functional_ability") -> None:
     b.page.wait_for_selector("#compose[data-kind=note]")
     b.page.select_option("#f-category", value=category)
@@ -51,7 +37,7 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
 
     # The GP starts a thread with Hansen from her inbox.
     gp = browsers("solberg")
-    _restore_keys(gp)
+    gp.restore_keys()
     gp.page.goto("/inbox")
     gp.page.click(f"#case-{case_id} details.new-thread summary")
     gp.page.check(f"#member-{case_id}-{d['hansen']}")
@@ -142,7 +128,7 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     assert unread.get_attribute("data-unread") == "1"
     assert page.locator("[data-testid=thread]").first.get_attribute("data-thread-id") == meeting  # unread first
     page.click(f"#thread-link-{meeting}")
-    _opened(hansen, invitation["id"])
+    hansen.opened(invitation["id"])
     page.click(f"#answer-{invitation['id']} [data-testid=answer-coming]")
     page.wait_for_function(DONE, arg=f"#answer-{invitation['id']} .form-status", timeout=60_000)
     hansen.shot("meeting-answered")
@@ -154,7 +140,7 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     # first), and may write his own version, starting from hers.
     page.wait_for_selector("#page[data-live=connected]", timeout=60_000)
     plan = lise.send(case_id, meeting, "follow_up_plan", EXAMPLES["follow_up_plan"])
-    plan_li = _opened(hansen, plan["id"])
+    plan_li = hansen.opened(plan["id"])
     assert EXAMPLES["follow_up_plan"]["planned_adaptation"] in plan_li.inner_text()
     page.click(f"#ack-{plan['id']} [data-testid=ack-read_with_comments]")
     page.wait_for_selector(f"#ack-{plan['id']} .form-status.is-error")
@@ -168,17 +154,17 @@ def test_hansen_reads_and_answers_his_conversations_on_a_phone(browsers, world, 
     assert seen.form == {"acknowledgement": "read_and_agree"} and seen.in_reply_to == plan["id"]
     # She sees both answers in her own page too, opened in her browser.
     manager = browsers("lise")
-    _restore_keys(manager)
+    manager.restore_keys()
     manager.page.goto(f"/inbox/cases/{case_id}/threads/{meeting}")
-    assert "Jeg kommer" in _opened(manager, response["id"]).inner_text()
-    assert "Jeg har lest planen og er enig" in _opened(manager, ack["id"]).inner_text()
+    assert "Jeg kommer" in manager.opened(response["id"]).inner_text()
+    assert "Jeg har lest planen og er enig" in manager.opened(ack["id"]).inner_text()
     manager.shot("manager-sees-answers")
 
     page.reload()
     page.locator(f"#msg-{plan['id']} [data-testid=my-answer]").wait_for()
     page.click(f"#msg-{plan['id']} [data-testid=own-plan]")
     page.wait_for_selector("#compose[data-kind=follow_up_plan]")
-    _opened(hansen, plan["id"])
+    hansen.opened(plan["id"])
     page.wait_for_function("() => document.querySelector('#f-typical_workday').value !== ''", timeout=60_000)
     assert page.input_value("#f-planned_adaptation") == EXAMPLES["follow_up_plan"]["planned_adaptation"]
     hansen.shot("own-plan-prefilled")

@@ -16,7 +16,7 @@ def test_no_serious_accessibility_violations_anywhere(browsers, world, phone):
     pages = {
         "hansen": ["/portal", "/portal/log", "/keys"],
         "solberg": ["/inbox", "/inbox/search?q=psykolog", "/keys"],
-        "eide": ["/inbox", f"/inbox/search?q=solberg", "/inbox/coordinator"],
+        "eide": ["/inbox", "/inbox/search?q=solberg", "/inbox/coordinator"],
     }
     for username, paths in pages.items():
         b = browsers(username, phone=phone)

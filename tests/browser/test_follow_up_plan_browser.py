@@ -24,20 +24,6 @@ V1 = "To timer om dagen med regnskap, ingen kundemøter."
 V2 = "Fire timer om dagen fra uke 6, kundemøter på video."
 
 
-def _restore_keys(b) -> None:
-    b.page.goto("/keys")
-    b.page.wait_for_selector("#keys-restore-form:visible", timeout=60_000)
-    b.page.fill("#restore-passphrase", "demo")
-    b.page.click("#keys-restore-submit")
-    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=60_000)
-
-
-def _opened(b, message_id: str):
-    li = b.page.locator(f"li#msg-{message_id}[data-opened=true]")
-    li.wait_for(timeout=60_000)
-    return li
-
-
 def _write_plan(b, planned: str, evaluation: date) -> None:
     page = b.page
     page.select_option("#kind-select", value="follow_up_plan")
@@ -72,7 +58,7 @@ def test_hansen_and_lise_write_the_plan_together_and_the_gp_gets_it(browsers, wo
 
     # Lise starts the plan thread with Hansen from her inbox and writes version 1.
     lise = browsers("lise")
-    _restore_keys(lise)
+    lise.restore_keys()
     lise.page.goto("/inbox")
     lise.page.click(f"#case-{case_id} details.new-thread summary")
     lise.page.check(f"#member-{case_id}-{d['hansen']}")
@@ -89,10 +75,10 @@ def test_hansen_and_lise_write_the_plan_together_and_the_gp_gets_it(browsers, wo
 
     # Hansen, on his phone, reads version 1 and answers with comments.
     hansen = browsers("hansen", phone=True)
-    _restore_keys(hansen)
+    hansen.restore_keys()
     page = hansen.page
     page.goto(f"/portal/cases/{case_id}/threads/{thread}")
-    assert V1 in _opened(hansen, v1["message_id"]).inner_text()
+    assert V1 in hansen.opened(v1["message_id"]).inner_text()
     page.fill(f"#ack-comment-{v1['message_id']}", "Kan kundemøtene gå på video?")
     page.click(f"#ack-{v1['message_id']} [data-testid=ack-read_with_comments]")
     page.wait_for_function(DONE, arg=f"#ack-{v1['message_id']} .form-status", timeout=60_000)
@@ -107,7 +93,7 @@ def test_hansen_and_lise_write_the_plan_together_and_the_gp_gets_it(browsers, wo
     v2 = plan["versions"][1]
     assert (plan["latest"], v2["number"], v2["author_id"]) == (2, 2, d["lise"])
     page.reload()
-    assert V2 in _opened(hansen, v2["message_id"]).inner_text()
+    assert V2 in hansen.opened(v2["message_id"]).inner_text()
     page.click(f"#ack-{v2['message_id']} [data-testid=ack-read_and_agree]")
     page.wait_for_function(DONE, arg=f"#ack-{v2['message_id']} .form-status", timeout=60_000)
     page.reload()
@@ -136,10 +122,10 @@ def test_hansen_and_lise_write_the_plan_together_and_the_gp_gets_it(browsers, wo
 
     # The GP finds the latest plan from her inbox and reads it.
     gp = browsers("solberg")
-    _restore_keys(gp)
+    gp.restore_keys()
     gp.page.goto("/inbox")
     gp.page.click(f"#case-{case_id} [data-testid=latest-plan]")
-    copy = _opened(gp, shared[0]["message_id"])
+    copy = gp.opened(shared[0]["message_id"])
     assert V2 in copy.inner_text()
     assert gp.page.inner_text(f"#msg-{shared[0]['message_id']} [data-testid=version-badge]") == "Kopi av versjon 2 av oppfølgingsplanen"
     assert gp.axe() == []
@@ -161,7 +147,7 @@ def test_hansen_and_lise_write_the_plan_together_and_the_gp_gets_it(browsers, wo
     assert hansen.axe() == []
     hansen.shot("portal-milestones")
     page.click("[data-testid=latest-plan]")
-    latest = _opened(hansen, v2["message_id"])
+    latest = hansen.opened(v2["message_id"])
     assert "plan-latest" in (latest.get_attribute("class") or "") and V2 in latest.inner_text()
     assert page.get_attribute("#page", "data-print-target") == v2["message_id"]
     assert hansen.axe() == []

@@ -30,14 +30,6 @@ def _grants(world) -> list[dict]:
     return hansen.ok(hansen.get("/consent/grants"))
 
 
-def _restore_keys(b) -> None:
-    b.page.goto("/keys")
-    b.page.wait_for_selector("#keys-restore-form:visible", timeout=WAIT)
-    b.page.fill("#restore-passphrase", "demo")
-    b.page.click("#keys-restore-submit")
-    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT)
-
-
 def _signed_in(b):
     """The sign-in's redirects have landed on the person's own page."""
     b.page.wait_for_selector("body[data-me]", timeout=WAIT)
@@ -143,7 +135,7 @@ def test_the_sender_sees_who_gets_which_part_and_a_double_tap_sends_once(browser
     clients("eide")  # publishes keys for NAV's adviser, so she could receive
     case_id, thread = _thread(world, clients, ["solberg", "eide"])
     b = _signed_in(browsers("lise", phone=phone))
-    _restore_keys(b)
+    b.restore_keys()
     page = b.page
     page.goto(f"/inbox/cases/{case_id}/threads/{thread}?kind=adaptation_question")
     page.wait_for_selector("#compose")
@@ -183,7 +175,7 @@ def test_a_blocked_message_waits_as_a_draft_and_goes_with_one_tap_after_consent(
     case_id, thread = _thread(world, clients, ["solberg"])
     url = f"/inbox/cases/{case_id}/threads/{thread}"
     lise = _signed_in(browsers("lise"))
-    _restore_keys(lise)
+    lise.restore_keys()
     page = lise.page
 
     # The diagnosis is not hers to ask for: not offered, and she is told why.
@@ -253,7 +245,7 @@ def test_recall_asks_first_and_says_what_will_happen(browsers, world, clients, e
     b = _signed_in(browsers("lise", phone=True))
     if english:
         _english(b, world)
-    _restore_keys(b)
+    b.restore_keys()
     page = b.page
     page.goto(f"/inbox/cases/{case_id}/threads/{thread}")
     page.click(f"li#msg-{sent['id']} [data-testid=recall]")
@@ -277,7 +269,7 @@ def test_a_bad_field_is_explained_in_the_pages_language(browsers, world, clients
     b = _signed_in(browsers("lise"))
     if english:
         _english(b, world)
-    _restore_keys(b)
+    b.restore_keys()
     page = b.page
     page.goto(f"/inbox/cases/{case_id}/threads/{thread}?kind=adaptation_question")
     page.wait_for_selector("#compose")

@@ -17,14 +17,6 @@ def _grant(world, recipient: dict, categories: list[str], purposes: list[str]) -
     }), 201)
 
 
-def _restore_keys(b) -> None:
-    b.page.goto("/keys")
-    b.page.wait_for_selector("#keys-restore-form:visible")
-    b.page.fill("#restore-passphrase", "demo")
-    b.page.click("#keys-restore-submit")
-    b.page.wait_for_selector("#keys-ready:not([hidden])", timeout=WAIT_MS)
-
-
 def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world, clients):
     d = world.demo.actors
     _grant(world, {"kind": "person", "id": d["lise"]}, ["functional_ability", "follow_up_plan"],
@@ -37,7 +29,7 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
     url = f"/inbox/cases/{case_id}/threads/{thread}"
 
     lise = browsers("lise")
-    _restore_keys(lise)
+    lise.restore_keys()
     lise.page.goto(url)
     lise.page.wait_for_selector("#page[data-live=connected]")
 
@@ -79,7 +71,7 @@ def test_live_arrival_recall_missing_consent_and_meeting_answer(browsers, world,
         "meeting_type": "dialogue_meeting_1", "starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
         "place": "Nordlys Regnskap, møterom 2", "agenda": "Tilrettelegging og plan videre"})
     gp = browsers("solberg")
-    _restore_keys(gp)
+    gp.restore_keys()
     gp.page.goto(url)
     gp.page.locator(f"li#msg-{invitation['id']}[data-opened=true]").wait_for(timeout=WAIT_MS)
     gp.page.click(f"#answer-{invitation['id']} [data-testid=answer-coming]")

@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.browser.test_employee_threads_browser import PASSPHRASE, _restore_keys
+from tests.browser.test_employee_threads_browser import PASSPHRASE
 from tests.integration.test_meetings import consent_to_physio
 from web.demo import store_demo_key_backups
 
@@ -73,7 +73,7 @@ def test_coordinator_calls_dm2_moves_it_and_the_minutes_give_tasks(browsers, wor
                                           topic="meeting_invitation")["id"]
     desk_url = f"/inbox/cases/{case_id}/threads/{thread}"
     eide = browsers("eide")
-    _restore_keys(eide)
+    eide.restore_keys()
     eide.page.goto(f"{desk_url}?kind=meeting_invitation#compose-section")
     first = (datetime.now() + timedelta(days=14)).replace(hour=10, minute=0, second=0, microsecond=0)
     _compose_time(eide, first, "NAV Bergen, møterom 3")
@@ -90,7 +90,7 @@ def test_coordinator_calls_dm2_moves_it_and_the_minutes_give_tasks(browsers, wor
 
     # The physiotherapist wants another time (on the meeting's card); the manager is coming.
     lund = browsers("lund")
-    _restore_keys(lund)
+    lund.restore_keys()
     _answer_on_card(lund, desk_url, "new_time_wanted")
     _check(lund, "meeting-new-time-wanted")
     clients("aas").send(case_id, thread, "meeting_response", {"answer": "coming"},
