@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from directory.columns import UTCDateTime, new_id, utcnow
@@ -39,6 +39,10 @@ class Actor(SQLModel, table=True):
     place: str = Field(default="", max_length=100)
     hpr_number: str | None = Field(default=None, index=True, max_length=9)
     national_id: str | None = Field(default=None, index=True, max_length=11)
+    # NAV's employee ident (``Z123456``), the claim NAV's identity provider signs people in by.
+    nav_ident: str | None = Field(default=None, index=True, max_length=7)
+    # The address register's HER-id for a person in an organisation (a GP at an office).
+    her_id: str | None = Field(default=None, index=True, max_length=9)
     # The OpenID Connect subject this actor signs in as, at the configured issuer.
     oidc_subject: str | None = Field(default=None, unique=True, max_length=200)
     search_text: str = Field(default="", max_length=1000)
@@ -63,6 +67,47 @@ class Relation(SQLModel, table=True):
     )
     valid_from: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     valid_to: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Where the relation comes from: "demo", "operator", or a registry import's source name.
+    source: str = Field(default="", max_length=40)
+    # The employee confirmed (or disputed) that this is his manager / GP / ...
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    disputed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class IdentityLink(SQLModel, table=True):
+    """A sign-in identity (issuer + subject) linked to an actor at its first sign-in, by
+    the issuer's linking rule (``web.identity``).  The subject may be pairwise (ID-porten):
+    it is only ever compared, never shown."""
+
+    __tablename__ = "identity_link"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_identity_link_issuer_subject"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    issuer: str = Field(max_length=300)
+    subject: str = Field(max_length=255)
+    actor_id: str = Field(foreign_key="actor.id", index=True, max_length=36)
+    # The actor field the claim matched: "national_id", "hpr_number", "nav_ident", "subject".
+    matched_by: str = Field(max_length=20)
+    linked_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class DirectoryChange(SQLModel, table=True):
+    """The audit trail of the directory: one row per change an operator, an import or a
+    sign-in made to an organisation, actor, relation or identity link.  National ids in
+    ``detail`` are masked; nothing here is ever updated or deleted."""
+
+    __tablename__ = "directory_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    # Who: an operator actor, or a label for a command line or import ("cli:ops", "import:hpr").
+    by_actor_id: str | None = Field(default=None, foreign_key="actor.id", max_length=36)
+    by_label: str = Field(default="", max_length=100)
+    action: str = Field(max_length=40)  # "create", "update", "end", "link", "confirm", ...
+    target_type: str = Field(max_length=20)  # "organisation", "actor", "relation", "identity_link"
+    target_id: str = Field(index=True, max_length=36)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: changed fields
 
 
 class PublicKey(SQLModel, table=True):
