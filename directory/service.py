@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,6 +13,7 @@ from sqlmodel import Session
 from directory import query, store
 from directory import types as t
 from directory.columns import utcnow
+from directory.types import key_id_for  # noqa: F401  (defined there so the client needs no server code)
 from directory.errors import ActorNotFound, Conflict, InvalidInput, KeyBackupNotFound, OrganisationNotFound
 from directory.models import Actor, KeyBackup, Organisation, PublicKey, Relation
 from directory.schemas import (
@@ -112,10 +112,6 @@ def _b64decode_strict(value: str) -> bytes:
     if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != value:
         raise InvalidInput("public_key is not canonical base64url")
     return raw
-
-
-def key_id_for(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:16]).rstrip(b"=").decode()
 
 
 def publish_key(session: Session, actor_id: str, data: KeyCreate, *, commit: bool = True) -> PublicKey:

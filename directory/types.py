@@ -11,6 +11,8 @@ messaging.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from enum import StrEnum
 from typing import NewType
@@ -193,3 +195,9 @@ def with_national_id_check_digits(first_nine: str) -> str | None:
 def with_org_number_check_digit(first_eight: str) -> str | None:
     k = _mod11(first_eight, (3, 2, 7, 6, 5, 4, 3, 2))
     return None if k is None else f"{first_eight}{k}"
+
+
+def key_id_for(raw: bytes) -> str:
+    """A public key's id: the first 16 bytes of its SHA-256, base64url without padding
+    (the server and the clients derive it alike)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:16]).rstrip(b"=").decode()

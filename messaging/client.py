@@ -26,8 +26,8 @@ import websockets
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consent.types import Category
-from directory.types import HEALTH_PERSONNEL, NAV_ROLES
-from messaging import attachments as attachment_crypto
+from directory.types import HEALTH_PERSONNEL, NAV_ROLES, key_id_for  # the same key ids the server derives
+from messaging import attachment_crypto
 from messaging import envelope, kinds
 from messaging.envelope.wire import parse_view
 from messaging.keys import Identity, b64
@@ -123,8 +123,6 @@ class SambandClient:
         return {"encryption": enc["key_id"], "signing": sig["key_id"]}
 
     def _own_key_ids(self) -> tuple[str, str]:
-        from directory.service import key_id_for  # the same derivation the server uses
-
         return key_id_for(self.identity.encryption_public), key_id_for(self.identity.signing_public)
 
     def find(self, q: str, **filters) -> list[dict]:

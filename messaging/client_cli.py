@@ -27,7 +27,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from messaging.attachments import AttachmentError
+from messaging.attachment_crypto import AttachmentError
 from messaging.client import ClientError, ConsentMissing, SambandClient
 from messaging.kinds import KindError
 from messaging.keys import Identity
