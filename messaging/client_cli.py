@@ -1,6 +1,7 @@
 """``samband-client``: the Python client on the command line.
 
-    samband-client login --server http://127.0.0.1:8000 --username solberg
+    samband-client login --server http://127.0.0.1:8000 --username solberg   # embedded demo IdP
+    samband-client login --server https://samband.example --issuer https://idporten.no [--device]
     samband-client keygen                      # new key pairs, public halves published
     samband-client find "psykolog fjellsiden"
     samband-client cases
@@ -24,6 +25,8 @@ import getpass
 import json
 import os
 import sys
+import time
+import webbrowser
 from dataclasses import asdict
 from pathlib import Path
 
@@ -31,7 +34,8 @@ from messaging.attachment_crypto import AttachmentError
 from messaging.client import ClientError, ConsentMissing, SambandClient
 from messaging.kinds import KindError
 from messaging.keys import Identity
-from messaging.signin import SignInFailed, login
+from messaging.signin import (CLI_CLIENT_ID, DEFAULT_SCOPE, SignInFailed, can_use_browser, discover, login,
+                              login_with_browser, login_with_device)
 
 
 def _write_private(path: Path, data: dict) -> None:
@@ -59,10 +63,52 @@ def _print(data) -> None:
 
 
 def cmd_login(args) -> None:
+    server = args.server.rstrip("/")
+    if args.issuer:
+        cmd_login_oidc(args, server)
+        return
+    if not args.username:
+        raise SystemExit("login needs --username (the embedded demo identity provider) or --issuer URL (any other)")
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
-    token = login(args.server.rstrip("/"), args.username, password)
-    _write_private(args.home / "session.json", {"server": args.server.rstrip("/"), "token": token})
+    token = login(server, args.username, password)
+    _write_private(args.home / "session.json", {"server": server, "token": token})
     print(f"signed in as {args.username}")
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def cmd_login_oidc(args, server: str) -> None:
+    """``login --issuer``: any OpenID provider, by browser (code + PKCE, loopback) or device code."""
+    issuer = args.issuer.rstrip("/")
+    config = discover(issuer)
+    options = {"client_id": args.client_id, "scope": args.scope, "resource": args.resource, "config": config}
+    if args.device or not can_use_browser(config):
+        def show_code(grant: dict) -> None:
+            _say(f"To sign in, open {grant['verification_uri']} and enter the code {grant['user_code']}")
+            if grant.get("verification_uri_complete"):
+                _say(f"(or open {grant['verification_uri_complete']})")
+            _say("waiting for you to approve ...")
+
+        tokens = login_with_device(issuer, show=show_code, **options)
+    else:
+        def show_url(url: str) -> None:
+            if args.no_browser or not webbrowser.open(url):
+                _say(f"Open this address in a browser to sign in:\n{url}")
+            else:
+                _say(f"Signing in in your browser (if nothing opened, go to {url})")
+            _say(f"waiting up to {args.timeout:.0f} seconds ...")
+
+        tokens = login_with_browser(issuer, show=show_url, timeout=args.timeout, **options)
+    session = {"server": server, "token": tokens["access_token"], "issuer": issuer, "client_id": args.client_id}
+    if tokens.get("refresh_token"):
+        session["refresh_token"] = tokens["refresh_token"]
+    if tokens.get("expires_in"):
+        session["expires_at"] = int(time.time()) + int(tokens["expires_in"])
+    _write_private(args.home / "session.json", session)
+    _say(f"signed in at {issuer}" + (f" (the token lasts {int(tokens['expires_in']) // 60} minutes)"
+                                     if tokens.get("expires_in") else ""))
 
 
 def cmd_keygen(args) -> None:
@@ -71,7 +117,8 @@ def cmd_keygen(args) -> None:
         raise SystemExit(f"{path} exists; --force replaces it (old messages to the old key will not open)")
     identity = Identity.generate()
     _write_private(path, identity.to_json())
-    with SambandClient(*_load(args.home, "session.json").values(), identity) as client:
+    session = _load(args.home, "session.json")
+    with SambandClient(session["server"], session["token"], identity) as client:
         _print(client.publish_keys())
 
 
@@ -143,10 +190,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="samband-client", description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", type=Path, default=Path.home() / ".samband", help="where the token and keys live")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("login", help="sign in (embedded demo identity provider)")
-    p.add_argument("--server", default="http://127.0.0.1:8000")
-    p.add_argument("--username", required=True)
+    p = sub.add_parser("login", help="sign in: --issuer URL (any OpenID provider) or --username (embedded demo IdP)")
+    p.add_argument("--server", default="http://127.0.0.1:8000", help="the samband server the token is for")
+    p.add_argument("--username", help="embedded demo identity provider: who to sign in as")
     p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("--issuer", help="an OpenID provider's issuer URL (found by discovery)")
+    p.add_argument("--client-id", default=CLI_CLIENT_ID, help="the public client registered at the provider")
+    p.add_argument("--scope", default=DEFAULT_SCOPE, help="space-separated scopes (e.g. HelseID's own)")
+    p.add_argument("--resource", help="RFC 8707 resource indicator (the samband API's audience), if the provider needs it")
+    p.add_argument("--device", action="store_true", help="sign in on another device with a code (RFC 8628)")
+    p.add_argument("--no-browser", action="store_true", help="print the sign-in address instead of opening a browser")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the browser (default 300)")
     p.set_defaults(func=cmd_login)
     p = sub.add_parser("keygen", help="make your key pairs and publish the public halves")
     p.add_argument("--force", action="store_true")

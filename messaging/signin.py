@@ -1,9 +1,12 @@
-"""Signing in to samband's embedded identity provider from a program.
+"""Signing in to samband from a program: getting an access token for ``SambandClient``.
 
-The authorization-code flow with PKCE (S256) of the public client ``samband-cli``,
-filling in the IdP's sign-in form with a username and password.  This is for the
-embedded demo IdP and for tests; against a real issuer (ID-porten, HelseID) a program
-gets its token the way that issuer prescribes and passes it to ``SambandClient``.
+- ``login``: the embedded demo IdP, whose sign-in form is filled in with a username and
+  password (authorization code + PKCE S256, public client ``samband-cli``); for the
+  demo and tests.
+- ``login_with_browser`` and ``login_with_device``: any OpenID provider found by
+  discovery (ID-porten, HelseID, NAV's, ...): authorization code + PKCE on a loopback
+  redirect (RFC 8252), or the device authorization grant (RFC 8628).  These are
+  ``samband-client login --issuer``; see docs/client.md.
 
 Imports: ``httpx`` and the standard library only (clients use it).
 """
@@ -12,8 +15,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.server
+import json
 import secrets
+import time
 from html.parser import HTMLParser
+from collections.abc import Callable
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -140,3 +147,203 @@ def redeem(client: httpx.Client, code: str, verifier: str) -> httpx.Response:
             "code_verifier": verifier,
         },
     )
+
+
+# --- any OpenID provider: discovery, code + PKCE on a loopback redirect, device grant ----
+
+LOOPBACK_PATH = "/callback"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEFAULT_SCOPE = "openid profile"
+
+
+def _is_loopback_http(url: httpx.URL) -> bool:
+    return url.scheme == "http" and url.host in ("127.0.0.1", "::1", "localhost")
+
+
+def discover(issuer: str, *, timeout: float = 15.0) -> dict:
+    """The provider's OpenID configuration (``/.well-known/openid-configuration``).
+
+    Raises:
+        SignInFailed: not https (loopback http aside), unreachable, not JSON, or the
+            document names another issuer.
+    """
+    issuer = issuer.rstrip("/")
+    url = httpx.URL(issuer)
+    if url.scheme != "https" and not _is_loopback_http(url):
+        raise SignInFailed(0, f"the issuer must be an https address (or http on 127.0.0.1 for testing): {issuer}")
+    where = f"{issuer}/.well-known/openid-configuration"
+    try:
+        response = httpx.get(where, timeout=timeout, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise SignInFailed(0, f"could not reach the identity provider at {where}: {exc}") from None
+    if response.status_code != 200:
+        raise SignInFailed(response.status_code, f"no OpenID configuration at {where} (check --issuer)")
+    try:
+        config = response.json()
+    except ValueError:
+        raise SignInFailed(response.status_code, f"{where} is not JSON: is {issuer} an OpenID provider?") from None
+    if str(config.get("issuer", "")).rstrip("/") != issuer:
+        raise SignInFailed(response.status_code,
+                           f"{where} names the issuer {config.get('issuer')!r}, not {issuer!r}: check --issuer")
+    if "token_endpoint" not in config:
+        raise SignInFailed(response.status_code, f"{where} names no token endpoint")
+    return config
+
+
+def can_use_browser(config: dict) -> bool:
+    """Whether the provider offers the authorization-code flow."""
+    return ("authorization_endpoint" in config and "code" in config.get("response_types_supported", ["code"])
+            and "authorization_code" in config.get("grant_types_supported", ["authorization_code"]))
+
+
+class _Callback:
+    """A one-shot HTTP listener on ``127.0.0.1`` on a free port (RFC 8252 §7.3): it
+    answers the browser's redirect to ``/callback`` once and keeps its query."""
+
+    def __init__(self) -> None:
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+                parts = urlsplit(self.path)
+                if parts.path != LOOPBACK_PATH:
+                    self.send_error(404)
+                    return
+                owner.query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                ok = "code" in owner.query
+                body = ("<!doctype html><html lang=\"nb\"><meta charset=\"utf-8\"><title>samband-client</title>"
+                        + ("<p>Du er logget inn i samband-client. Du kan lukke dette vinduet.</p>"
+                           "<p lang=\"en\">You are signed in to samband-client. You may close this window.</p>" if ok else
+                           "<p>Innloggingen ble ikke fullført. Se terminalen.</p>"
+                           "<p lang=\"en\">The sign-in did not complete. See the terminal.</p>")).encode()
+                self.send_response(200 if ok else 400)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args) -> None:  # noqa: A002 (the standard library's name)
+                pass
+
+        self.query: dict[str, str] | None = None
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.redirect_uri = f"http://127.0.0.1:{self.server.server_port}{LOOPBACK_PATH}"
+
+    def wait(self, timeout: float) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        try:
+            while self.query is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise SignInFailed(0, f"no answer from the browser within {timeout:.0f} seconds: "
+                                          "run login again (and finish signing in within the time), or use --device")
+                self.server.timeout = left
+                self.server.handle_request()
+        finally:
+            self.server.server_close()
+        return self.query
+
+
+def _token_error(response: httpx.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return "", response.text[:200]
+    return str(body.get("error", "")), str(body.get("error_description", "") or body.get("error", ""))
+
+
+def _id_token_nonce(id_token: str) -> str | None:
+    try:
+        payload = id_token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("nonce")
+    except (IndexError, ValueError, AttributeError):
+        return None
+
+
+def login_with_browser(issuer: str, *, client_id: str = CLI_CLIENT_ID, scope: str = DEFAULT_SCOPE,
+                       resource: str | None = None, show: Callable[[str], None], timeout: float = 300.0,
+                       config: dict | None = None) -> dict:
+    """Authorization code + PKCE (S256) with a loopback redirect (RFC 8252): ``show`` is
+    given the authorization URL (open it in a browser); returns the token response.
+
+    Raises:
+        SignInFailed: the provider refused, the state came back changed, or no answer in time.
+    """
+    config = config or discover(issuer)
+    if not can_use_browser(config):
+        raise SignInFailed(0, "this provider offers no browser sign-in (authorization code): use --device")
+    verifier, challenge = pkce_pair()
+    state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    callback = _Callback()
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": callback.redirect_uri,
+              "scope": scope, "state": state, "nonce": nonce, "code_challenge": challenge,
+              "code_challenge_method": "S256"}
+    if resource:
+        params["resource"] = resource
+    show(str(httpx.URL(config["authorization_endpoint"], params=params)))
+    query = callback.wait(timeout)
+    if query.get("state") != state:
+        raise SignInFailed(400, "the state came back changed: the answer was not for this sign-in (run login again)")
+    if "code" not in query:
+        raise SignInFailed(400, f"the identity provider refused: {query.get('error_description') or query.get('error', '?')}")
+    data = {"grant_type": "authorization_code", "code": query["code"], "redirect_uri": callback.redirect_uri,
+            "client_id": client_id, "code_verifier": verifier}
+    if resource:
+        data["resource"] = resource
+    response = httpx.post(config["token_endpoint"], data=data, timeout=30.0)
+    if response.status_code != 200:
+        raise SignInFailed(response.status_code, f"the token endpoint refused the code: {_token_error(response)[1]}")
+    tokens = response.json()
+    if "id_token" in tokens and _id_token_nonce(tokens["id_token"]) not in (None, nonce):
+        raise SignInFailed(400, "the ID token's nonce does not match this sign-in")
+    return tokens
+
+
+def login_with_device(issuer: str, *, client_id: str = CLI_CLIENT_ID, scope: str = DEFAULT_SCOPE,
+                      resource: str | None = None, show: Callable[[dict], None], config: dict | None = None,
+                      sleep: Callable[[float], None] | None = None) -> dict:
+    """The device authorization grant (RFC 8628): ``show`` is given the provider's answer
+    (``verification_uri``, ``user_code``, maybe ``verification_uri_complete``); polls the
+    token endpoint at the interval it asks for and returns the token response.
+
+    Raises:
+        SignInFailed: no device endpoint, the code expired, or the person said no.
+    """
+    sleep = sleep or time.sleep
+    config = config or discover(issuer)
+    endpoint = config.get("device_authorization_endpoint")
+    if not endpoint:
+        raise SignInFailed(0, "this provider does not offer device sign-in (no device_authorization_endpoint): "
+                              "leave out --device to sign in with a browser")
+    data = {"client_id": client_id, "scope": scope}
+    if resource:
+        data["resource"] = resource
+    response = httpx.post(endpoint, data=data, timeout=30.0)
+    if response.status_code != 200:
+        raise SignInFailed(response.status_code, f"the provider refused device sign-in: {_token_error(response)[1]}")
+    grant = response.json()
+    show(grant)
+    interval = float(grant.get("interval", 5))
+    deadline = time.monotonic() + float(grant.get("expires_in", 600))
+    poll = {"grant_type": DEVICE_GRANT, "device_code": grant["device_code"], "client_id": client_id}
+    if resource:
+        poll["resource"] = resource
+    while True:
+        if time.monotonic() > deadline:
+            raise SignInFailed(400, "the code expired before it was approved: run login again")
+        sleep(interval)
+        response = httpx.post(config["token_endpoint"], data=poll, timeout=30.0)
+        if response.status_code == 200:
+            return response.json()
+        error, description = _token_error(response)
+        if error == "authorization_pending":
+            continue
+        if error == "slow_down":
+            interval += 5  # RFC 8628 §3.5
+            continue
+        if error == "expired_token":
+            raise SignInFailed(response.status_code, "the code expired before it was approved: run login again")
+        if error == "access_denied":
+            raise SignInFailed(response.status_code, "the sign-in was refused at the identity provider")
+        raise SignInFailed(response.status_code, f"the identity provider refused: {description or error}")
