@@ -281,6 +281,8 @@ def login_with_browser(issuer: str, *, client_id: str = CLI_CLIENT_ID, scope: st
               "code_challenge_method": "S256"}
     if resource:
         params["resource"] = resource
+    if "offline_access" in scope.split():
+        params["prompt"] = "consent"  # OpenID Connect Core §11: a refresh token is asked with prompt=consent
     show(str(httpx.URL(config["authorization_endpoint"], params=params)))
     query = callback.wait(timeout)
     if query.get("state") != state:
