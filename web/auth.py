@@ -426,7 +426,6 @@ def build_router(settings: Settings) -> APIRouter:
                                code="SIGN_IN_FAILED", status=400)
         return await finish_sign_in(request, next(iter(providers.values())))
 
-    @router.get("/auth/callback/{name}", include_in_schema=False)
     async def provider_callback(request: Request, name: str) -> Response:
         provider = providers.get(name)
         if provider is None:
@@ -434,6 +433,9 @@ def build_router(settings: Settings) -> APIRouter:
                 "sign-in did not complete (unknown provider); start again at /login", code="SIGN_IN_FAILED",
                 status=400), None)
         return await finish_sign_in(request, provider)
+
+    if not legacy:  # the redirect URI of each listed provider
+        router.add_api_route("/auth/callback/{name}", provider_callback, methods=["GET"], include_in_schema=False)
 
     def _role_choices(request: Request) -> list[str]:
         live = sessions.live_session(request.scope)
