@@ -353,6 +353,12 @@ def _answer_relation(request: Request, session: Session, me: Actor, relation_id:
         rel = directory_admin.answer_relation(session, me, relation_id, agree=agree)
     except SambandError:
         raise _not_yours() from None
+    if not agree:
+        # Not his manager (or GP): out of his cases at once, logged in his log as a removal;
+        # the disputed relation lets nobody add them back until an operator resolves it.
+        for case in case_service.cases_for(session, me):
+            if case.employee_id == me.id and case_service.participant(session, case.id, rel.from_actor_id):
+                case_service.remove_participant(session, me, case.id, rel.from_actor_id)
     names = _names(session, [rel.from_actor_id])
     flash(request, t("flash.relation_confirmed" if agree else "flash.relation_disputed",
                      name=names.get(rel.from_actor_id, "")))
