@@ -52,7 +52,8 @@ def create_actor(data: ActorCreate, session: SessionDep, me: Operator) -> dict[s
     return admin.actor_record(admin.create_actor(session, _by(me), data))
 
 
-@router.get("/actors/{actor_id}", summary="One person (id, nid:, hpr: or nav: reference)")
+@router.get("/actors/{actor_id}", summary="One person (id, nid:, hpr: or nav: reference)",
+            responses=responses(409))
 def get_actor(actor_id: str, session: SessionDep, me: Operator) -> dict[str, Any]:
     return admin.actor_record(admin.resolve_actor(session, actor_id))
 
