@@ -240,6 +240,11 @@ def update_organisation(session: Session, by: By, ref: str, data: OrganisationUp
         if changes["parent_id"] == org.id:
             raise InvalidInput("an organisation cannot be its own parent")
     detail = _apply(org, changes)
+    for kind, field in ((t.OrganisationKind.EMPLOYER, "org_number"), (t.OrganisationKind.GP_OFFICE, "her_id"),
+                        (t.OrganisationKind.NAV_UNIT, "nav_unit_number")):
+        if org.kind == kind.value and getattr(org, field) is None:
+            raise InvalidInput(f"{_a(kind.value)} keeps its {field.replace('_', ' ')}: it cannot be removed",
+                               details=[{"field": field, "message": "required for this kind"}])
     if detail:
         session.add(org)
         # The people there are found by the organisation's name and place.

@@ -101,7 +101,6 @@ def test_bad_input_is_refused_with_what_to_fix_and_nothing_is_written(world, ope
     before = {t: _count(world, t) for t in ("organisation", "actor", "relation", "directory_change")}
     bad_org = operator.post("/admin/organisations", json={"kind": "employer", "name": "X", "org_number": "123456789"})
     assert bad_org.status_code == 422 and bad_org.json()["problems"][0]["field"] == "org_number"
-    taken = _count(world, "organisation")  # noqa: F841 - the demo's Nordlys number, taken
     with world.engine.connect() as conn:
         nordlys = conn.execute(text("SELECT org_number FROM organisation WHERE id = :i"),
                                {"i": world.demo.organisations["nordlys"]}).scalar_one()
