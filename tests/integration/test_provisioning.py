@@ -218,6 +218,11 @@ def test_the_employee_confirms_his_gp_and_disputes_his_manager(world, browser, o
 
 def _admin(world, *argv) -> subprocess.CompletedProcess:
     env = {**os.environ, "SAMBAND_DATABASE_URL": world.settings.database_url}
+    if not world.settings.database_url.startswith("sqlite"):
+        # As in a real deployment: production mode (which needs PostgreSQL and real
+        # secrets; the command never contacts the issuer).
+        env |= {"SAMBAND_ENVIRONMENT": "production", "SAMBAND_SESSION_SECRET": "s" * 40,
+                "SAMBAND_OIDC__CLIENT_SECRET": "c" * 40, "SAMBAND_OIDC__ISSUER": "https://idp.example.org"}
     return subprocess.run([*SAMBAND, "admin", *argv], env=env, capture_output=True, text=True, timeout=180)
 
 
