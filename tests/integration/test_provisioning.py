@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -275,3 +276,42 @@ def test_samband_admin_provisions_from_the_command_line(server):
         ("create", "organisation")]
     assert rows[-1]["by_label"] == "cli:test" and rows[0]["by_label"].startswith("cli:")
     assert NEW_NID not in trail.stdout and "*******" + NEW_NID[-4:] in trail.stdout
+
+
+def test_a_fresh_directory_provisioned_by_command_carries_a_case(server):
+    """No demo data: an operator provisions an employer, a GP office, the three people and
+    their relations with ``samband admin``; the employee signs in, opens his case and adds
+    his GP and his manager by relation, and both see it."""
+
+    class World:
+        settings = server.settings
+        engine = server.engine
+
+    world = World()
+    org_number, her_id = synthetic_org_number(94), "8765432"
+    nid = synthetic_national_id(14, 5, 1988, 345)
+    _json(_admin(world, "org", "add", "--kind", "employer", "--name", "Kai og Havn AS", "--org-number", org_number, "--json"))
+    _json(_admin(world, "org", "add", "--kind", "gp_office", "--name", "Kaia Legekontor", "--her-id", her_id, "--json"))
+    people = {
+        "kai": _json(_admin(world, "person", "add", "--role", "employee", "--name", "Kai Bølge", "--org", f"org:{org_number}",
+                            "--national-id", nid, "--subject", "kai", "--json")),
+        "siv": _json(_admin(world, "person", "add", "--role", "nearest_manager", "--name", "Siv Sjø", "--org",
+                            f"org:{org_number}", "--subject", "siv", "--json")),
+        "lege": _json(_admin(world, "person", "add", "--role", "gp", "--name", "Dr Tang", "--org", f"her:{her_id}",
+                             "--hpr", "9876543", "--subject", "lege", "--json")),
+    }
+    _json(_admin(world, "relation", "add", "--kind", "gp_of", "--from", "hpr:9876543", "--to", f"nid:{nid}", "--json"))
+    _json(_admin(world, "manager", "set", "--employee", f"nid:{nid}", "--manager", people["siv"]["id"], "--json"))
+
+    signed = {name: sign_in(server.base_url, name, record["id"]) for name, record in people.items()}
+    try:
+        kai = signed["kai"]
+        case = kai.ok(kai.post("/cases", json={"start_date": (date.today() - timedelta(days=30)).isoformat(), "grade": 100}), 201)
+        for who in ("lege", "siv"):
+            kai.ok(kai.post(f"/cases/{case['id']}/participants",
+                            json={"actor_id": people[who]["id"], "reason": "Følger meg opp"}), 201)
+        for who in ("lege", "siv"):
+            assert signed[who].ok(signed[who].get(f"/cases/{case['id']}"))["id"] == case["id"]
+    finally:
+        for person in signed.values():
+            person.http.close()
