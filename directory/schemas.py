@@ -38,12 +38,16 @@ class ActorCreate(BaseModel):
     place: str = Field(default="", max_length=100)
     hpr_number: str | None = None
     national_id: str | None = None
+    nav_ident: str | None = None
+    her_id: str | None = None
     oidc_subject: str | None = Field(default=None, max_length=200)
 
     _hpr = field_validator("hpr_number")(lambda v: None if v is None else t.parse_hpr_number(v))
     _nid = field_validator("national_id")(
         lambda v: None if v is None else t.parse_national_id(v)
     )
+    _nav = field_validator("nav_ident")(lambda v: None if v is None else t.parse_nav_ident(v))
+    _her = field_validator("her_id")(lambda v: None if v is None else t.parse_her_id(v))
 
 
 class OrganisationPublic(BaseModel):

@@ -36,10 +36,13 @@ def organisations_by_id(*, session: Session, ids: Iterable[str]) -> dict[str, Or
 def active_relations_between(
     *, session: Session, from_actor_id: str, to_actor_id: str, at: datetime
 ) -> Sequence[Relation]:
+    """Relations in force between the two; a relation the employee disputed is not in force
+    until an operator resolves it (docs/decisions/0015-provisioning.md)."""
     return session.exec(
         select(Relation).where(
             Relation.from_actor_id == from_actor_id,
             Relation.to_actor_id == to_actor_id,
+            Relation.disputed_at.is_(None),
             Relation.valid_from <= at,
             or_(Relation.valid_to.is_(None), Relation.valid_to > at),
         )
@@ -114,6 +117,7 @@ _FACT_RELATIONS = union_all(
     core_select(*_FACT_COLUMNS).where(
         _R.from_actor_id.in_(bindparam("actor_ids", expanding=True)),
         _R.to_actor_id == bindparam("subject_id"),
+        _R.disputed_at.is_(None),  # a disputed manager is no case participant (directory.admin)
         *_ACTIVE,
     ),
     core_select(*_FACT_COLUMNS).where(

@@ -38,6 +38,9 @@ class Role(StrEnum):
     BHT_PHYSICIAN = "bht_physician"
     BHT_NURSE = "bht_nurse"
     COORDINATOR = "coordinator"
+    # Administers the directory (``directory.admin``): never a case participant, sees no
+    # case, message or log content.
+    OPERATOR = "operator"
 
 
 HEALTH_PERSONNEL = frozenset(
@@ -150,6 +153,17 @@ def parse_her_id(value: str) -> str:
     v = value.strip()
     if not (1 <= len(v) <= 9) or not _DIGITS.match(v):
         raise ValueError("a HER-id has 1 to 9 digits")
+    return v
+
+
+_NAV_IDENT = re.compile(r"^[A-Z]\d{6}$")
+
+
+def parse_nav_ident(value: str) -> str:
+    """NAV's employee ident: one capital letter and six digits, e.g. Z123456."""
+    v = value.strip().upper()
+    if not _NAV_IDENT.match(v):
+        raise ValueError("a NAV ident is one letter and six digits, e.g. Z123456")
     return v
 
 

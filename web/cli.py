@@ -1,4 +1,4 @@
-"""The ``samband`` command line: serve, migrate, demo data, log signing, verification and witnessing."""
+"""The ``samband`` command line: serve, migrate, demo data, provisioning, log signing, verification and witnessing."""
 
 from __future__ import annotations
 
@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-public-key", help="write the disclosure log's public key (PEM) for verify-log and witnesses")
     export.add_argument("--out", metavar="FILE", help="where to write it (default: standard output)")
     export.set_defaults(func=cmd_export_public_key)
+    from web import admin_cli
+
+    admin_cli.add_arguments(sub.add_parser("admin", help="provision organisations, people, relations and managers (docs/provisioning.md)"))
     from consent.witness import add_arguments
 
     add_arguments(sub.add_parser("witness", help="check a samband server's signed log heads with only its public key"))

@@ -1238,6 +1238,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "js.attach_altered": ("«{name}» kunne ikke åpnes: filen er endret eller ufullstendig.",
                           "“{name}” could not be opened: the file was altered or is incomplete."),
     "js.attach_gone": ("Vedlegget finnes ikke lenger for deg.", "The attachment is no longer there for you."),
+    # --- provisioning (issue 12) ---
+    "relations.title": ("Stemmer dette?", "Is this right?"),
+    "relations.intro": ("Samband har fått vite hvem som følger deg opp. Si fra om det stemmer.",
+                        "samband has been told who follows you up. Tell us whether it is right."),
+    "relations.ask.nearest_manager_of": ("Er {name} din nærmeste leder?", "Is {name} your nearest manager?"),
+    "relations.ask.gp_of": ("Er {name} fastlegen din?", "Is {name} your GP?"),
+    "relations.at": ("{title}, {org}", "{title}, {org}"),
+    "relations.yes": ("Ja", "Yes"),
+    "relations.no": ("Nei, det stemmer ikke", "No, that is not right"),
+    "relations.no_hint": ("Svarer du nei, får {name} ikke se saken din før det er rettet opp.",
+                          "If you answer no, {name} does not see your case until it is put right."),
+    "flash.relation_confirmed": ("Takk. {name} er registrert som bekreftet.", "Thank you. {name} is recorded as confirmed."),
+    "flash.relation_disputed": ("Takk. {name} får ikke se saken din før driftsteamet har rettet opp.",
+                                "Thank you. {name} does not see your case until the operators have put it right."),
 }
 
 ROLE_GRANTABLE = ("nearest_manager", "gp", "nav_adviser", "coordinator", "treating_clinician", "hr",

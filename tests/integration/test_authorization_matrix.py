@@ -38,9 +38,12 @@ import pytest
 import websockets
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import inspect, text
+from sqlmodel import Session
 from starlette.routing import Mount
 
 from consent import logformat
+from directory import admin
+from directory.schemas import ActorCreate
 from tests.support import proof
 from tests.support.aio import run
 from tests.support.scene import (
@@ -81,7 +84,11 @@ OUTSIDERS = {
     "rask": "the nearest manager at another employer (Nina's)",
     "tore": "the employee of another case",
     "nina": "the employee of another case",
+    "drift": "an operator: administers the directory, never takes part in a case (issue 12)",
 }
+# Operators (not demo people: made in the arena as an operator makes the first one). Their
+# own /admin routes are tested in test_provisioning; every other route refuses them.
+OPERATORS = {"drift"}
 # Related people see the employee's own directory entry (directory.service.can_see_actor);
 # none of them sees the case.
 RELATED = {"kari", "ole", "lie"}
@@ -150,6 +157,8 @@ OWN = {  # about the caller only: no id goes in; read by every outsider, must ho
     ("GET", "/me/deadlines"): "the caller's own deadlines, from his own rows and cases only (issue 11)",
     ("GET", "/keys"): "your keys",
     ("WS", "/ws"): "your own events (test_an_outsiders_websocket_hears_nothing_of_the_case)",
+    ("GET", "/admin/audit"): "operators only: 403 to everyone else (test_provisioning); no secret of a case",
+    ("GET", "/admin/disputes"): "operators only: 403 to everyone else (test_provisioning); no secret of a case",
 }
 EVERYONE_SEES = {  # aimed, but public by design: still checked for secrets and writes
     ("GET", "/directory/organisations/{organisation_id}"): "organisations are public register entries",
@@ -234,19 +243,26 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
             scene = furnish_case(live.base_url, live.settings.data_dir, demo)
             d = demo.actors
             former = _insiders_once(live, demo, scene)
+            with Session(live.engine, expire_on_commit=False) as session:
+                drift = admin.create_actor(session, admin.By(label="test"), ActorCreate(
+                    name="Dina Drift", role="operator", oidc_subject="drift", nav_ident="Z990001"))
+            demo.actors["drift"] = drift.id
             with live.engine.connect() as conn:
                 national_id = conn.execute(text("SELECT national_id FROM actor WHERE id = :i"), {"i": d["hansen"]}).scalar_one()
                 envelope = conn.execute(text("SELECT envelope FROM message WHERE id = :i"), {"i": scene.message_id}).scalar_one()
                 key_id = conn.execute(text("SELECT key_id FROM public_key WHERE actor_id = :i AND purpose = 'encryption'"),
                                       {"i": d["lise"]}).scalar_one()
                 tables = sorted(set(inspect(conn).get_table_names()) - UNWATCHED_TABLES)
+                relation_id = conn.execute(text("SELECT id FROM relation WHERE kind = 'nearest_manager_of' AND "
+                                                "from_actor_id = :m AND to_actor_id = :e"),
+                                           {"m": d["lise"], "e": d["hansen"]}).scalar_one()
             ids = {
                 "case_id": scene.case_id, "thread_id": scene.thread_id, "message_id": scene.message_id,
                 "grant_id": scene.grant_ids[1], "exclusion_id": scene.exclusion_id, "request_id": scene.request_id,
                 "actor_id": d["hansen"], "key_id": key_id, "organisation_id": demo.organisations["nordlys"],
                 "log_id": logformat.log_id(d["hansen"]),  # the witness API (off here: no SAMBAND_WITNESS_TOKEN)
                 "meeting_id": scene.meeting_id, "task_id": scene.task_id,
-                "attachment_id": scene.attachment_id, "index": "0",
+                "attachment_id": scene.attachment_id, "index": "0", "relation_id": relation_id,
             }
             fakes = {name: MADE_UP.format(i) for i, name in enumerate(ids) if name not in NOT_IDS}
             fakes["key_id"] = "A" * len(key_id)
@@ -438,6 +454,8 @@ def test_an_outsider_gets_nothing_of_the_case_and_changes_nothing(arena: Arena, 
     for key, route in sorted(arena.routes.items()):
         if key in PUBLIC or key[0] in ("WS", "MOUNT") or (key in OWN and key[0] != "GET"):
             continue
+        if username in OPERATORS and key[1].startswith("/admin/"):
+            continue  # the operator's own tools (test_provisioning)
         problems += [f"{key[0]} {key[1]}: {p}" for p in _check_route(arena, attempt, key, route)]
         called += 1
         after = arena.snapshot()

@@ -148,6 +148,15 @@ def case_bodies(scene: CaseScene, demo: Demo, envelope_b64: str) -> dict[tuple[s
         ("POST", "/cases/{case_id}/threads/{thread_id}/attachments/{attachment_id}/complete"): None,
         ("POST", "/directory/me/keys/{key_id}/revoke"): None,
         ("POST", "/me/tasks/{task_id}/done"): None,
+        # provisioning (issue 12): operators only
+        ("POST", "/admin/organisations"): {"kind": "employer", "name": "Nordlys Datter AS", "org_number": "974760673",
+                                           "parent_id": demo.organisations["nordlys"]},
+        ("PATCH", "/admin/organisations/{organisation_id}"): {"name": "Nordlys Omdøpt AS"},
+        ("POST", "/admin/actors"): {"name": "Ny Leder", "role": "nearest_manager", "organisation_id": demo.organisations["nordlys"]},
+        ("PATCH", "/admin/actors/{actor_id}"): {"title": "Regnskapssjef"},
+        ("POST", "/admin/relations"): {"kind": "nearest_manager_of", "from_actor": "<me>", "to_actor": scene.employee_id},
+        ("POST", "/admin/relations/{relation_id}/end"): None,
+        ("POST", "/admin/manager"): {"employee": scene.employee_id, "manager": "<me>"},
     }
 
 
@@ -176,6 +185,9 @@ def case_forms(scene: CaseScene, demo: Demo) -> dict[tuple[str, str], dict]:
         ("POST", "/inbox/cases/{case_id}/coordinator/end"): {},
         ("POST", "/portal/cases/{case_id}/coordinator/view"): {"answer": "agree"},
         ("POST", "/inbox/cases/{case_id}/plan/share"): {"recipient_id": d["solberg"]},
+        # the employee confirms or disputes who his manager is (issue 12)
+        ("POST", "/portal/relations/{relation_id}/confirm"): {},
+        ("POST", "/portal/relations/{relation_id}/dispute"): {},
     }
 
 

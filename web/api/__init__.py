@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from sqlmodel import Session
 
 from consent import audit
-from web.api import attachments, cases, consent, coordinator, directory, log, meetings, plan, threads
+from web.api import admin, attachments, cases, consent, coordinator, directory, log, meetings, plan, threads
 from web.errors import SIGNED_IN
 
 router = APIRouter()
@@ -28,6 +28,7 @@ router.include_router(threads.router, responses=SIGNED_IN)
 router.include_router(plan.router, responses=SIGNED_IN)
 router.include_router(meetings.router, responses=SIGNED_IN)
 router.include_router(attachments.router, responses=SIGNED_IN)
+router.include_router(admin.router, responses=SIGNED_IN)  # operators only (issue 12)
 
 _log = logging.getLogger("samband.web")
 

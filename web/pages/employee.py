@@ -21,6 +21,7 @@ from consent.schemas import ExclusionCreate, GrantCreate, PartyIn
 from consent.service import ConsentService, grant_status
 from consent.store import consent_requests_for
 from consent.types import Category, Grant, Party, PartyKind, Purpose
+from directory import admin as directory_admin
 from directory import store as directory_store
 from directory.columns import utcnow
 from directory.errors import SambandError
@@ -202,7 +203,19 @@ def portal_context(request: Request, session: Session, me: Actor, form: GrantFor
         **conversations(request, session, me, my_cases),
         "people": people_control(request, session, me),
         "tasks": task_views(t, session, me), "task_action": "/inbox/tasks/{id}/done",
+        "pending_relations": _pending_relations(session, me),
     }
+
+
+def _pending_relations(session: Session, me: Actor) -> list[dict]:
+    """Who samband was told follows the employee up, not yet confirmed or disputed (issue 12)."""
+    pending = directory_admin.pending_confirmations(session, me.id)
+    orgs = directory_store.organisations_by_id(session=session, ids=[a.organisation_id for _, a in pending])
+    return [
+        {"id": rel.id, "kind": rel.kind, "name": who.name,
+         "where": ", ".join(p for p in (who.title, orgs[who.organisation_id].name if who.organisation_id in orgs else "") if p)}
+        for rel, who in pending
+    ]
 
 
 # --- routes ------------------------------------------------------------------------------
@@ -315,6 +328,41 @@ def answer_request(request_id: str, request: Request, session: SessionDep, me: C
     _consent(request).answer_request(session, me, request_id, answer == "accept")
     flash(request, t("flash.accepted" if answer == "accept" else "flash.declined"))
     return redirect("/portal#requests")
+
+
+# --- who follows me up: confirm or dispute (issue 12) ------------------------------------
+
+
+@router.post("/relations/{relation_id}/confirm")
+def confirm_relation(relation_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    """"Er Lise Berg din nærmeste leder?" Ja."""
+    return _answer_relation(request, session, me, relation_id, agree=True)
+
+
+@router.post("/relations/{relation_id}/dispute")
+def dispute_relation(relation_id: str, request: Request, session: SessionDep, me: CurrentActor) -> Response:
+    """"Nei, det stemmer ikke": a disputed manager takes no part in the case until an
+    operator puts it right (docs/decisions/0015-provisioning.md)."""
+    return _answer_relation(request, session, me, relation_id, agree=False)
+
+
+def _answer_relation(request: Request, session: Session, me: Actor, relation_id: str, *, agree: bool) -> Response:
+    _require_employee(me)
+    t = translator(request)
+    try:
+        rel = directory_admin.answer_relation(session, me, relation_id, agree=agree)
+    except SambandError:
+        raise _not_yours() from None
+    if not agree:
+        # Not his manager (or GP): out of his cases at once, logged in his log as a removal;
+        # the disputed relation lets nobody add them back until an operator resolves it.
+        for case in case_service.cases_for(session, me):
+            if case.employee_id == me.id and case_service.participant(session, case.id, rel.from_actor_id):
+                case_service.remove_participant(session, me, case.id, rel.from_actor_id)
+    names = _names(session, [rel.from_actor_id])
+    flash(request, t("flash.relation_confirmed" if agree else "flash.relation_disputed",
+                     name=names.get(rel.from_actor_id, "")))
+    return redirect("/portal")
 
 
 # --- who takes part: remove, exclude, lift (issue 9) ---------------------------------------
