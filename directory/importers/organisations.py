@@ -243,7 +243,10 @@ class Adresseregisteret:
             kind = r.kind or kind_for(r.name)
             if r.her_id in by_her:
                 org = by_her[r.her_id][0]
-                diff = {k: v for k, v in {"name": r.name, "kind": r.kind}.items() if v is not None and getattr(org, k) != v}
+                # Enhetsregisteret owns the name of a unit with an organisation number: the
+                # two registers' names differ, and each import would undo the other's.
+                values = {"name": None if org.org_number else r.name, "kind": r.kind}
+                diff = {k: v for k, v in values.items() if v is not None and getattr(org, k) != v}
                 if diff:
                     writes.org_updates.append({"_id": org.id, **diff})
                 outcomes[i] = Outcome(UPDATED, f"update HER-id {r.her_id}: {', '.join(diff)}") if diff else Outcome(UNCHANGED)
