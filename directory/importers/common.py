@@ -50,7 +50,7 @@ class Context:
 
 
 def get(record: dict, path: str):
-    """``record["a"]["b"]`` for ``"a.b"`` (JSON), or the column ``a.b`` (CSV, any case);
+    """``record["a"]["b"]`` for ``"a.b"`` (JSON), or the column ``a.b`` (CSV, in any case);
     ``None`` when missing or empty."""
     value = record
     for part in path.split("."):
@@ -58,14 +58,8 @@ def get(record: dict, path: str):
             value = None
             break
         value = value[part]
-    if value is None and path in record:
-        value = record[path]
-    if value is None:
-        lowered = path.lower()
-        for key, v in record.items():
-            if isinstance(key, str) and key.lower() == lowered:
-                value = v
-                break
+    if value is None:  # a CSV column (``reading`` lower-cases the header)
+        value = record.get(path) or record.get(path.lower())
     if isinstance(value, str):
         value = value.strip()
         return value or None
@@ -200,6 +194,7 @@ class Writes:
     (organisations, actors, relations, then updates) so references are there first."""
 
     def __init__(self) -> None:
+        self.now = utcnow()
         self.orgs: list[dict] = []
         self.actors: list[dict] = []
         self.relations: list[dict] = []
@@ -209,8 +204,9 @@ class Writes:
         self.prefixes: set[str] = set()
 
     def add_org(self, **values) -> str:
-        values.setdefault("id", new_id())
-        values.setdefault("created_at", utcnow())
+        if "id" not in values:
+            values["id"] = new_id()
+        values.setdefault("created_at", self.now)
         for k in ("org_number", "her_id", "nav_unit_number", "parent_id"):
             values.setdefault(k, None)
         values.setdefault("place", "")
@@ -219,8 +215,9 @@ class Writes:
 
     def add_actor(self, *, name: str, role: str, org=None, **values) -> str:
         values.update(name=name, role=role)
-        values.setdefault("id", new_id())
-        values.setdefault("created_at", utcnow())
+        if "id" not in values:
+            values["id"] = new_id()
+        values.setdefault("created_at", self.now)
         values.setdefault("title", "")
         values.setdefault("place", org.place if org is not None else "")
         values["organisation_id"] = org.id if org is not None else None
@@ -235,10 +232,11 @@ class Writes:
         return values["id"]
 
     def add_relation(self, **values) -> str:
-        values.setdefault("id", new_id())
+        if "id" not in values:
+            values["id"] = new_id()
         values.setdefault("to_actor_id", None)
         values.setdefault("organisation_id", None)
-        values.setdefault("valid_from", utcnow())
+        values.setdefault("valid_from", self.now)
         values.setdefault("valid_to", None)
         values.setdefault("confirmed_at", None)
         values.setdefault("disputed_at", None)

@@ -239,6 +239,7 @@ def _csv(chunks: Iterator[str], check_header=None) -> Iterator[Record]:
         if check_header is not None:
             check_header(header)
         width = len(header)
+        keys = [h.lower() for h in header]  # ``common.get`` finds a column in any case
         while True:
             start = reader.line_num + 1
             try:
@@ -250,6 +251,6 @@ def _csv(chunks: Iterator[str], check_header=None) -> Iterator[Record]:
             if len(row) != width:
                 yield Record(start, None, BadRecord(f"{len(row)} fields where the header has {width}"))
                 continue
-            yield Record(start, None, dict(zip(header, row)))
+            yield Record(start, None, dict(zip(keys, row)))
     except csv.Error as exc:
         raise Unusable(reader.line_num, f"broken CSV: {exc}") from None
