@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.bench_import                    # SQLite (~minutes)
     .venv/bin/python -m bench.bench_import --db postgresql    # a throwaway PostgreSQL cluster
+    .venv/bin/python -m bench.bench_import --out DIR          # where the JSON goes (default bench/results)
     .venv/bin/python -m bench.bench_import --quick            # 20 000 organisations, 2 000 personnel (seconds)
 
 Generates, in a temporary directory, Enhetsregisteret's bulk files as
