@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from directory import types as t
+from directory.columns import new_id
 from directory.importers.common import (
     CREATED,
     RELATION,
@@ -54,8 +55,8 @@ class Enhetsregisteret:
 
     def parse(self, record: dict) -> Unit:
         org_number = identifier(record, "organisasjonsnummer", t.parse_org_number)
-        form = text(record, "organisasjonsform.kode", max_length=10) if isinstance(get(record, "organisasjonsform"), dict) \
-            or get(record, "organisasjonsform.kode") else text(record, "organisasjonsform", max_length=10)
+        # ``{"kode": "AS", ...}`` in JSON, the column ``organisasjonsform.kode`` in CSV.
+        form = text(record, "organisasjonsform.kode", max_length=10)
         parent = identifier(record, "overordnetEnhet", t.parse_org_number, required=False)
         if form in SUB_UNIT_FORMS and parent is None:
             raise RowError("a sub-unit (organisasjonsform BEDR/AAFY) needs overordnetEnhet")
@@ -98,8 +99,6 @@ class Enhetsregisteret:
 
 
 def writes_id() -> str:
-    from directory.columns import new_id
-
     return new_id()
 
 

@@ -37,6 +37,7 @@ class Report:
     changes: list[str] = field(default_factory=list)  # the first ones, for --dry-run
     unusable: list[str] = field(default_factory=list)
     unresolved_parents: int = 0
+    written: bool = False  # False: a dry run, or --all-or-nothing with a rejected row
     run_id: str = field(default_factory=new_id)
 
     @property
@@ -179,6 +180,7 @@ def run_import(engine: Engine, importer, paths: list[Path], *, dry_run: bool = F
                 print(f"nothing was imported (--all-or-nothing): {report.counts['rejected']} row(s) rejected", file=errors)
         else:
             session.commit()
+            report.written = True
     finally:
         session.close()
     return report
@@ -212,8 +214,9 @@ def _apply(session: Session, importer, ctx: Context, path: Path, batch: list[tup
 
 def summary(source: str, report: Report, *, dry_run: bool) -> str:
     c = report.counts
-    lines = [f"{source}: {'would create' if dry_run else 'created'} {c['created']}, "
-             f"{'would update' if dry_run else 'updated'} {c['updated']}, unchanged {c['unchanged']}, "
+    would = not report.written  # a dry run, or --all-or-nothing undone: say what would have been
+    lines = [f"{source}: {'would create' if would else 'created'} {c['created']}, "
+             f"{'would update' if would else 'updated'} {c['updated']}, unchanged {c['unchanged']}, "
              f"skipped {c['skipped']}, rejected {c['rejected']}"]
     if report.unresolved_parents:
         lines.append(f"{report.unresolved_parents} sub-unit(s) name a parent unit that is not in samband "
@@ -223,4 +226,6 @@ def summary(source: str, report: Report, *, dry_run: bool) -> str:
         if report.changes:
             lines.append(f"the first {len(report.changes)} change(s):")
             lines += [f"  {c}" for c in report.changes]
+    elif would:
+        lines.append("nothing was written (--all-or-nothing)")
     return "\n".join(lines)

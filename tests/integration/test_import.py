@@ -254,6 +254,7 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_bad(db):
     assert f"{nl}:3: the nearest manager (*******{national_id(6)[-4:]}) is not in samband" in done.stderr
     assert national_id(6) not in done.stderr + done.stdout  # national ids only ever masked
     assert "nothing was imported (--all-or-nothing)" in done.stderr
+    assert "would create 1" in done.stdout and "nothing was written (--all-or-nothing)" in done.stdout
     assert db.counts() == before
     # Without it, the good row is applied and the two bad ones reported.
     done = db.run("narmesteleder", nl)
