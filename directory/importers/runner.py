@@ -52,6 +52,11 @@ class _Progress:
         self.out = out if out is not None and out.isatty() else None
         self.last = 0.0
 
+    def clear(self) -> None:
+        """Wipe the progress line, so that an error printed next starts on a clean line."""
+        if self.out is not None:
+            self.out.write("\r\033[K")
+
     def show(self, label: str, source: Source, rows: int, started: float, final: bool = False) -> None:
         if self.out is None:
             return
@@ -112,6 +117,7 @@ def run_import(engine: Engine, importer, paths: list[Path], *, dry_run: bool = F
 
     def reject(path: Path, where: str, reason: str) -> None:
         report.counts["rejected"] += 1
+        bar.clear()
         print(f"{path}:{where}: {reason}", file=errors)
 
     # 1. Check: read and parse every file, no database.  Rows found bad here are
