@@ -268,3 +268,22 @@ def test_usage_errors_exit_2(db):
     done = subprocess.run([sys.executable, "-m", "web", "import", "nosuch", "x"], capture_output=True, text=True,
                           env={**os.environ, "SAMBAND_DATABASE_URL": db.url})
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_a_broken_json_line_or_a_ragged_csv_row_is_one_rejected_row(db):
+    hpr = write_csv(db.tmp / "hpr.csv", ["hprNummer", "fornavn", "etternavn", "helsepersonellkategori"],
+                    [["9144889", "Ingrid", "Solberg", "LE"], ["9144890", "Per", "PS"], ["12", "Kort", "Nummer", "PS"]],
+                    delimiter=",")
+    done = db.run("hpr", hpr)
+    assert done.returncode == 1
+    assert f"{hpr}:3: 3 fields where the header has 4" in done.stderr
+    assert f"{hpr}:4: hprNummer: an HPR number has 7 to 9 digits" in done.stderr
+    assert "created 1," in done.stdout and db.one(select(Actor.role)) == ["specialist"]
+    bad_id = national_id(7)[:-1] + str((int(national_id(7)[-1]) + 1) % 10)
+    nl = db.tmp / "nl.jsonl"
+    nl.write_text('{"fnr": "' + bad_id + '", "orgnummer": "' + EMPLOYER + '"}\n{"fnr": oops}\n', encoding="utf-8")
+    done = db.run("narmesteleder", nl)
+    assert done.returncode == 1
+    assert f"{nl}:1: fnr: the national identity number has wrong control digits" in done.stderr
+    assert f"{nl}:2: broken JSON: Expecting value (column 9)" in done.stderr
+    assert bad_id not in done.stderr
