@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlmodel import Session
 
+from directory import query
 from directory import types as t
 from directory.columns import new_id
 from directory.importers.common import (
     CREATED,
     RELATION,
-    SKIPPED,
     UNCHANGED,
     UPDATED,
     Context,
@@ -23,6 +24,7 @@ from directory.importers.common import (
     Skip,
     Writes,
     actors_by,
+    full_name,
     get,
     identifier,
     orgs_by,
@@ -71,7 +73,7 @@ class Enhetsregisteret:
         parents = orgs_by(session, "org_number", [r.parent for r in rows if r.parent])
         ids = {n: found[0].id for n, found in parents.items()}
         ids.update({n: found[0].id for n, found in existing.items()})
-        new = {r.org_number: writes_id() for r in rows if r.org_number not in existing}
+        new = {r.org_number: new_id() for r in rows if r.org_number not in existing}
         ids.update(new)
         out = []
         for r in rows:
@@ -96,10 +98,6 @@ class Enhetsregisteret:
             out.append(Outcome(UPDATED, f"update organisation {r.org_number}: {', '.join(changed)}")
                        if changed else Outcome(UNCHANGED))
         return out
-
-
-def writes_id() -> str:
-    return new_id()
 
 
 def resolve_pending_parents(session: Session, ctx: Context, batch: int) -> tuple[int, int]:
@@ -284,7 +282,7 @@ class Adresseregisteret:
                     values["organisation_id"] = org.id
                     values["place"] = actor.place or org.place
                     values["search_text"] = search_text(actor.name, actor.role, actor.title, values["place"], org)
-                    writes.prefixes |= _prefixes(values["search_text"])
+                    writes.prefixes |= query.index_prefixes(values["search_text"])
                 if values:
                     writes.update_actor(actor.id, **values)
                     changed.append(actor.id)
@@ -306,15 +304,7 @@ class _Org:
     kind: str
 
 
-def _prefixes(text_: str) -> set[str]:
-    from directory import query
-
-    return query.index_prefixes(text_)
-
-
 def _memberships(session: Session, actor_ids: list[str]) -> set[tuple[str, str]]:
-    from sqlalchemy import select
-
     if not actor_ids:
         return set()
     rows = session.execute(select(RELATION.c.from_actor_id, RELATION.c.organisation_id).where(
@@ -324,7 +314,5 @@ def _memberships(session: Session, actor_ids: list[str]) -> set[tuple[str, str]]
 
 
 def full_name_of(record: dict) -> str:
-    from directory.importers.common import full_name
-
     return full_name(text(record, "firstName", required=False), text(record, "middleName", required=False),
                      text(record, "lastName", required=False))
