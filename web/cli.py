@@ -194,6 +194,33 @@ def cmd_witness(_settings, args) -> int:
     return witness.main(args)
 
 
+def cmd_import(settings: Settings, args) -> int:
+    """Import registry files into the directory (docs/import.md)."""
+    import getpass
+
+    from directory.importers import SOURCES, run_import, summary
+    from web.database import make_engine
+
+    if args.batch_size < 1:
+        print("--batch-size must be at least 1", file=sys.stderr)
+        return 2
+    paths = [Path(f) for f in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        report = run_import(engine, SOURCES[args.source], paths, dry_run=args.dry_run,
+                            all_or_nothing=args.all_or_nothing, batch_size=args.batch_size,
+                            by_label=args.by or f"cli:{getpass.getuser()}")
+    finally:
+        engine.dispose()
+    if report.exit_code != 2:
+        print(summary(args.source, report, dry_run=args.dry_run))
+    return report.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line (deploy/ checks its commands against it)."""
     parser = argparse.ArgumentParser(prog="samband", description="samband: consent and secure messaging for sick-leave follow-up")
@@ -223,6 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="FOR TESTS AND AUDITS: purge as if it were this date/time (ISO 8601; default: the clock)")
     purge.add_argument("--limit", type=int, metavar="N", help="purge at most N cases this run")
     purge.set_defaults(func=cmd_purge)
+    from directory.importers import SOURCES
+
+    imp = sub.add_parser("import", help="import registry files (Enhetsregisteret, HPR, AR, NORG2, nearest managers, GPs)",
+                         description="Import registry files into the directory; see docs/import.md. Exit 0: every row "
+                         "applied; 1: some rows rejected (each printed as FILE:LINE: reason); 2: a file unusable.")
+    imp.add_argument("source", choices=sorted(SOURCES), help="which registry the files come from")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="JSON array, JSON Lines or CSV; gzip'd or not")
+    imp.add_argument("--dry-run", action="store_true", help="print what would change and write nothing")
+    imp.add_argument("--all-or-nothing", action="store_true",
+                     help="one transaction: nothing is written if any row is rejected")
+    imp.add_argument("--batch-size", type=int, default=2000, metavar="N", help="rows per transaction (default 2000)")
+    imp.add_argument("--by", metavar="LABEL", help="who runs the import, for the audit trail (default cli:<OS user>)")
+    imp.set_defaults(func=cmd_import)
     sub.add_parser("sign-head", help="sign the current head of every disclosure log that has none").set_defaults(func=cmd_sign_head)
     export = sub.add_parser("export-public-key", help="write the disclosure log's public key (PEM) for verify-log and witnesses")
     export.add_argument("--out", metavar="FILE", help="where to write it (default: standard output)")

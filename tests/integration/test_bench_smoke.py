@@ -71,3 +71,13 @@ def test_websocket_benchmark_quick_run_holds_connections_and_still_delivers(tmp_
     data = _run("bench_websockets", tmp_path)
     assert data["levels"][-1]["held"] == data["levels"][-1]["level"]
     assert data["probe_held"]["missing"] == 0
+
+
+def test_import_benchmark_quick_run_imports_every_row(tmp_path):
+    data = _run("bench_import", tmp_path)
+    assert data["name"] == f"import{_suffix()}-quick"
+    orgs, again, hpr = (data["results"][k] for k in ("organisations", "organisations, again (all unchanged)",
+                                                      "health personnel"))
+    assert f"created {data['sizes']['organisations']}," in orgs["output"]
+    assert f"unchanged {data['sizes']['organisations']}," in again["output"]
+    assert "rejected 0" in hpr["output"] and hpr["peak_rss_mb"] > 0
