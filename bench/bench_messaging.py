@@ -1023,7 +1023,7 @@ def run_breakdown(world: World, n: int, profile: bool, log: Callable[[str], None
     # What every request also pays, outside accept: token check, actor lookup, the body.
     settings = Settings(public_url=world.base, database_url=url, data_dir=world.workdir)
     keys = IssuerKeys(settings.issuer, keys=KeySet.import_key_set(world.jwks), fetched_at=time.monotonic())
-    app = SimpleNamespace(state=SimpleNamespace(settings=settings, oidc_issuer_keys=keys))
+    app = SimpleNamespace(state=SimpleNamespace(settings=settings, oidc_issuer_keys={settings.issuer: keys}))
     token = world.tokens["solberg"]
 
     async def tokens() -> list[int]:

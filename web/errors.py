@@ -56,13 +56,50 @@ def _field(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
 
 
+REALM = "samband"
+
+
+def _quoted(text: str) -> str:
+    """A quoted value with only the characters RFC 6750 §3 allows in error_description
+    (printable ASCII but no quote or backslash): those become ' and /, others ?."""
+    ascii_only = "".join(c if " " <= c <= "~" else "?" for c in text)
+    return '"' + ascii_only.replace("\\", "/").replace('"', "'") + '"'
+
+
+def _bearer_token_sent(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+def www_authenticate(request: Request, exc: SambandError) -> str | None:
+    """The RFC 6750 challenge for a 401 (and RFC 9470's for too weak a sign-in): the
+    realm alone when no token was sent, ``error="invalid_token"`` and what is wrong
+    when one was."""
+    insufficient = getattr(exc, "reason", None) == "assurance" and _bearer_token_sent(request)
+    if exc.status != 401 and not insufficient:
+        return None
+    parts = [f"realm={_quoted(REALM)}"]
+    if insufficient:
+        parts.append('error="insufficient_user_authentication"')
+        parts.append(f"error_description={_quoted(exc.message)}")
+        needed = getattr(exc, "needed", None)
+        if needed:
+            parts.append(f"acr_values={_quoted(needed)}")
+    elif _bearer_token_sent(request):
+        parts.append('error="invalid_token"')
+        parts.append(f"error_description={_quoted(exc.message)}")
+    return "Bearer " + ", ".join(parts)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(SambandError)
-    async def _samband_error(_request: Request, exc: SambandError) -> JSONResponse:
+    async def _samband_error(request: Request, exc: SambandError) -> JSONResponse:
         body = {"code": exc.code, "message": exc.message}
         if exc.details is not None:
             body["problems"] = exc.details
-        return JSONResponse(body, status_code=exc.status)
+        challenge = www_authenticate(request, exc)
+        headers = {"WWW-Authenticate": challenge} if challenge else None
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -87,6 +87,48 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.form": ("Skjemaet har feil. Se merknadene under.", "The form has errors. See the notes below."),
     "logout.title": ("Logg ut", "Sign out"),
     "logout.lead": ("Vil du logge ut av samband?", "Do you want to sign out of samband?"),
+    # --- sign-in through identity providers (issue 12) -------------------------------------
+    "signin.choose.title": ("Velg hvordan du vil logge inn", "Choose how to sign in"),
+    "signin.choose.lead": ("Velg innloggingstjenesten for rollen din i samband.",
+                           "Choose the sign-in service for your role in samband."),
+    "signin.choose.with": ("Logg inn med {provider}", "Sign in with {provider}"),
+    "signin.unknown_provider": ("Vi kjenner ikke denne innloggingstjenesten. Gå til forsiden og logg inn derfra.",
+                                "We do not know this sign-in service. Go to the front page and sign in from there."),
+    "signin.no_user.title": ("Vi fant deg ikke i samband", "We could not find you in samband"),
+    "signin.no_user": (
+        "Du logget inn med {provider}, men ingen i samband er registrert med denne identiteten. Be arbeidsgiveren "
+        "din, legekontoret eller NAV-kontoret ditt om å legge deg inn i samband, eller logg inn med tjenesten "
+        "for rollen din.",
+        "You signed in with {provider}, but nobody in samband is registered with this identity. Ask your "
+        "employer, your GP's office or your NAV office to add you to samband, or sign in with the service for "
+        "your role."),
+    "signin.assurance.title": ("Du må logge inn på et høyere sikkerhetsnivå",
+                               "You need to sign in at a higher security level"),
+    "signin.assurance": (
+        "Du logget inn med {provider} på et for lavt sikkerhetsnivå. For å se saken din må du logge inn med "
+        "BankID eller et annet høyt sikkerhetsnivå ({needed}).",
+        "You signed in with {provider} at too low a security level. To see your case you must sign in with "
+        "BankID or another high security level ({needed})."),
+    "signin.retry_higher": ("Logg inn på høyere sikkerhetsnivå", "Sign in at a higher security level"),
+    "signin.role.title": ("Feil innloggingstjeneste for rollen din", "The wrong sign-in service for your role"),
+    "signin.role": ("{provider} er ikke innloggingstjenesten for rollen din i samband. Logg inn med tjenesten "
+                    "for rollen din.",
+                    "{provider} is not the sign-in service for your role in samband. Sign in with the service for "
+                    "your role."),
+    "signin.failed.title": ("Innloggingen ble ikke fullført", "Sign-in did not complete"),
+    "signin.failed": (
+        "Innloggingen hos {provider} ble avbrutt eller var utløpt, for eksempel etter tilbake-knappen eller lang "
+        "venting. Prøv igjen.",
+        "Sign-in at {provider} was cancelled or had expired, for example after the back button or a long wait. "
+        "Try again."),
+    "signin.unavailable.title": ("Innloggingstjenesten svarer ikke", "The sign-in service is not answering"),
+    "signin.unavailable": ("Vi får ikke kontakt med {provider} akkurat nå. Vent et minutt og prøv igjen.",
+                           "We cannot reach {provider} just now. Wait a minute and try again."),
+    "signin.retry": ("Prøv igjen", "Try again"),
+    "signin.role_choice.title": ("Velg rolle", "Choose a role"),
+    "signin.role_choice.lead": ("Du er registrert i samband i flere roller. Velg hvilken du vil bruke nå.",
+                                "You are registered in samband in several roles. Choose which one to use now."),
+    "signin.role_choice.as": ("Fortsett som {role}", "Continue as {role}"),
     # --- employee: case ---------------------------------------------------------------------
     "portal.title": ("Min sykefraværssak", "My sick-leave case"),
     "portal.hello": ("Hei, {name}", "Hello, {name}"),

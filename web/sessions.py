@@ -57,6 +57,8 @@ class WebSession(SQLModel, table=True):
     shared_computer: bool = False
     # The issuer's ID token, sent back as id_token_hint at RP-initiated logout.
     id_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The name of the identity provider (``settings.providers``) it signed in through.
+    provider: str | None = Field(default=None, max_length=40)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class LiveSession:
     actor_id: str
     shared_computer: bool
     id_token: str | None
+    provider: str | None = None
 
 
 def hash_id(sid: str) -> str:
@@ -90,7 +93,7 @@ def _write_engine(engine: Engine) -> Engine:
 
 
 def create(engine: Engine, config: SessionConfig, *, actor_id: str, shared_computer: bool,
-           id_token: str | None) -> str:
+           id_token: str | None, provider: str | None = None) -> str:
     """A new session for ``actor_id``; returns its id (for the cookie only)."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
@@ -102,7 +105,7 @@ def create(engine: Engine, config: SessionConfig, *, actor_id: str, shared_compu
         session.add(WebSession(
             id_hash=hash_id(sid), actor_id=actor_id, created_at=now, last_seen_at=now,
             expires_at=now + timedelta(seconds=config.absolute_timeout_seconds),
-            shared_computer=shared_computer, id_token=id_token,
+            shared_computer=shared_computer, id_token=id_token, provider=provider,
         ))
         session.commit()
     return sid
@@ -122,7 +125,7 @@ def check_hash(engine: Engine, config: SessionConfig, id_hash: str, *, touch: bo
         row = session.get(WebSession, id_hash)
         if row is None:
             return EndedSession("unknown")
-        live = LiveSession(row.id_hash, row.actor_id, row.shared_computer, row.id_token)
+        live = LiveSession(row.id_hash, row.actor_id, row.shared_computer, row.id_token, row.provider)
         last_seen, expires_at, revoked_at = row.last_seen_at, row.expires_at, row.revoked_at
     ended = partial(EndedSession, actor_id=live.actor_id, shared_computer=live.shared_computer)
     if revoked_at is not None:

@@ -102,6 +102,9 @@ PUBLIC = {  # no sign-in needed, by design; each says nothing about any case
     ("POST", "/idp/userinfo"): "the same, by POST",
     ("GET", "/login"): "starts the sign-in",
     ("GET", "/auth/callback"): "finishes the sign-in",
+    ("GET", "/auth/role"): "the role choice after a sign-in that matched several of one person's roles "
+                           "(only its own session's choices; otherwise back to the front page)",
+    ("POST", "/auth/role"): "the same choice, made (CSRF-checked; only among its own session's choices)",
     ("POST", "/logout"): "ends the session (CSRF-checked)",
     ("POST", "/logout/everywhere"): "ends every session of the caller (CSRF-checked; not called: it writes)",
     ("GET", "/signed-out"): "where the issuer sends the browser back after signing out",
