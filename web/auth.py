@@ -311,6 +311,26 @@ def sign_in_error(request: Request, exc: SambandError, provider: ProviderConfig 
     return render(request, "sign_in_error.html", context, status=exc.status)
 
 
+async def _with_userinfo(client: Any, provider: ProviderConfig, token: dict[str, Any],
+                         claims: dict[str, Any]) -> dict[str, Any]:
+    """The ID token's claims, completed from the userinfo endpoint when they lack what
+    the provider's link or assurance rules read (providers that release scope claims
+    only there).  The ID token's own claims win; a userinfo answer about another
+    ``sub``, or none at all, adds nothing."""
+    has_link = any(rule.claim in claims for rule in provider.link)
+    has_level = provider.assurance is None or provider.assurance.claim in claims
+    if has_link and has_level:
+        return claims
+    try:
+        info = await client.userinfo(token=token)
+    except (httpx.HTTPError, OAuthError, JoseError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        log.info("auth:userinfo unavailable at %s: %s", provider.name, type(exc).__name__)
+        return claims
+    if not isinstance(info, dict) or info.get("sub") != claims.get("sub"):
+        return claims
+    return {**info, **claims}
+
+
 def build_router(settings: Settings) -> APIRouter:
     """``/login``, ``/auth/callback[/<provider>]``, ``/auth/role``, ``/logout`` and ``/me``."""
     _redact_access_log()
@@ -396,6 +416,7 @@ def build_router(settings: Settings) -> APIRouter:
             if claims.get("iss") != provider.issuer or not claims.get("sub"):
                 raise SambandError("the identity provider's answer was incomplete; start again at /login",
                                    code="SIGN_IN_FAILED", status=400)
+            claims = await _with_userinfo(client, provider, token, claims)
             engine = request.app.state.engine
             actors = await run_in_threadpool(identity.resolve, engine, provider, claims, sign_in=True)
         except SambandError as exc:

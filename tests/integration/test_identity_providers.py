@@ -68,7 +68,9 @@ def _add(server: LiveServer, **fields) -> str:
 
 @pytest.fixture
 def world(tmp_path) -> Iterator[World]:
-    with (running_issuer(pairwise=True) as idporten, running_issuer() as helseid, running_issuer() as nav):
+    # NAV's provider here releases NAVident only at its userinfo endpoint.
+    with (running_issuer(pairwise=True) as idporten, running_issuer() as helseid,
+          running_issuer(userinfo_only=frozenset({"NAVident"})) as nav):
         providers = _provider_settings(idporten, helseid, nav)
         with running_server(tmp_path, oidc={"providers": providers}) as server:
             actors = {
@@ -144,6 +146,12 @@ class TestPortalSignIn:
         assert asked["scope"].split() == HELSEID_SCOPES and "resource" not in asked
         # A public client: PKCE and no secret.
         assert "client_secret" not in world.helseid.token_requests[-1]
+
+    def test_a_claim_only_at_the_userinfo_endpoint_is_read_from_there(self, world):
+        world.nav.sign_in_as("eide", NAVident=EIDE_NAV)
+        with httpx.Client(timeout=30) as browser:
+            assert sign_in(browser, world, "nav").status_code == 303
+            assert me(browser, world).json()["id"] == world.actors["eide"]
 
     def test_too_low_assurance_gets_a_page_with_a_way_to_sign_in_higher(self, world):
         world.idporten.sign_in_as("hansen", pid=HANSEN_NID, acr=SUBSTANTIAL)

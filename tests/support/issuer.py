@@ -42,6 +42,8 @@ class Issuer:
     issuer: str = ""
     audience: str = "samband-api"
     pairwise: bool = False
+    # Claims released only at the userinfo endpoint, not in the ID token.
+    userinfo_only: frozenset[str] = frozenset()
     key: ECKey = field(default_factory=lambda: ECKey.generate_key("P-256"))
     next_claims: dict[str, Any] = field(default_factory=dict)
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
@@ -81,6 +83,7 @@ class Issuer:
             "token_endpoint": f"{self.issuer}/token",
             "jwks_uri": f"{self.issuer}/jwks",
             "end_session_endpoint": f"{self.issuer}/session/end",
+            "userinfo_endpoint": f"{self.issuer}/userinfo",
             "response_types_supported": ["code"],
             "subject_types_supported": ["pairwise" if self.pairwise else "public"],
             "id_token_signing_alg_values_supported": ["ES256"],
@@ -115,11 +118,23 @@ class Issuer:
         client_id = grant["query"]["client_id"]
         now = int(time.time())
         subject = self.subject(account, client_id)
+        in_id_token = {k: v for k, v in claims.items() if k not in self.userinfo_only}
         id_token = self._sign({"iss": self.issuer, "sub": subject, "aud": client_id, "exp": now + 600, "iat": now,
-                               "nonce": grant["query"].get("nonce"), **claims})
+                               "nonce": grant["query"].get("nonce"), **in_id_token})
         access_token = self.mint(account, client_id=client_id, **claims)
         return JSONResponse({"access_token": access_token, "id_token": id_token, "token_type": "Bearer",
                              "expires_in": 600, "scope": grant["query"].get("scope", "")})
+
+    async def userinfo(self, request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        try:
+            claims = jwt.decode(token, self.key, algorithms=["ES256"]).claims
+        except Exception:  # noqa: BLE001 - any bad token is the same 401 here
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        if scheme.lower() != "bearer" or claims.get("exp", 0) < time.time():
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        drop = {"iss", "aud", "exp", "iat", "jti", "client_id", "nbf"}
+        return JSONResponse({k: v for k, v in claims.items() if k not in drop})
 
     async def end_session(self, request: Request) -> Response:
         query = dict(request.query_params)
@@ -136,6 +151,7 @@ class Issuer:
             Route("/authorize", self.authorize),
             Route("/token", self.token, methods=["POST"]),
             Route("/session/end", self.end_session),
+            Route("/userinfo", self.userinfo),
         ])
 
 
