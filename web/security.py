@@ -34,14 +34,21 @@ PORTAL_HEADERS = {
 }
 
 def portal_headers(settings) -> dict[str, str]:
-    """``PORTAL_HEADERS``, with an external issuer's origin allowed as a form target:
-    signing out is a form post answered by a redirect to the issuer's
-    ``end_session_endpoint``, and ``form-action`` governs such redirects too."""
-    if settings.embedded_idp:
+    """``PORTAL_HEADERS``, with every external issuer's origin allowed as a form target:
+    signing out is a form post answered by a redirect to the ``end_session_endpoint`` of
+    the provider the person signed in through (any of ``settings.providers``), and
+    ``form-action`` governs such redirects too."""
+    public = urlsplit(settings.public_url)
+    own = f"{public.scheme}://{public.netloc}"
+    origins: list[str] = []
+    for provider in settings.providers:
+        parts = urlsplit(provider.issuer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin != own and origin not in origins:
+            origins.append(origin)
+    if not origins:
         return PORTAL_HEADERS
-    parts = urlsplit(settings.issuer)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+    policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {' '.join(origins)}")
     return {**PORTAL_HEADERS, "Content-Security-Policy": policy}
 
 

@@ -142,6 +142,26 @@ class TestIdPortenProfile:
             with pytest.raises(ProviderError):
                 authorization_code(idporten, client_id="samband-portal", redirect_uri=redirect, login="nobody", http=http)
 
+    def test_asking_for_a_higher_level_signs_in_again(self, idporten):
+        redirect = PORTAL["redirect_uris"][0]
+
+        def acr(code: str, verifier: str) -> str:
+            tokens = exchange_code(idporten, code=code, verifier=verifier, client_id="samband-portal",
+                                   client_secret="portal-secret", redirect_uri=redirect)
+            return unverified_claims(tokens["id_token"])["acr"]
+
+        with httpx.Client(timeout=60) as http:
+            first = authorization_code(idporten, client_id="samband-portal", redirect_uri=redirect, login="hansen",
+                                       level="idporten-loa-substantial", http=http)
+            assert acr(*first) == "idporten-loa-substantial"
+            # The same level again: the provider's session answers, no form ("nobody" would fail).
+            same = authorization_code(idporten, client_id="samband-portal", redirect_uri=redirect, login="nobody",
+                                      http=http, extra={"acr_values": "idporten-loa-substantial"})
+            assert acr(*same) == "idporten-loa-substantial"
+            higher = authorization_code(idporten, client_id="samband-portal", redirect_uri=redirect, login="hansen",
+                                        level="idporten-loa-high", http=http, extra={"acr_values": "idporten-loa-high"})
+            assert acr(*higher) == "idporten-loa-high"
+
     def test_device_authorization_grant(self, idporten):
         start = httpx.post(idporten.endpoint("device_authorization_endpoint"),
                            data={"client_id": "samband-cli", "scope": "openid", "resource": RESOURCE}, timeout=60).json()

@@ -33,7 +33,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { URL } from 'node:url';
 
-import Provider, { errors } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const profileName = config.profile || 'generic';
@@ -194,6 +194,23 @@ function send(res, status, html) {
   res.end(html);
 }
 
+// Step-up, as ID-porten does it: asking for a higher acr than the session was signed in
+// at (acr_values) shows the sign-in form again instead of answering with the old level.
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'acr_below_requested',
+  'the session was signed in at a lower level than acr_values asks for',
+  (ctx) => {
+    const { oidc } = ctx;
+    const ranks = profile.levels.map((l) => l.acr).filter(Boolean);
+    const wanted = String(oidc.params.acr_values || '').split(' ').map((v) => ranks.indexOf(v)).filter((i) => i >= 0);
+    if (!wanted.length || !oidc.session.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    return ranks.indexOf(oidc.session.acr) < Math.min(...wanted)
+      ? interactionPolicy.Check.REQUEST_PROMPT
+      : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+  },
+));
+
 let provider;
 
 async function interaction(req, res, url) {
@@ -295,7 +312,7 @@ server.listen(config.port || 0, config.host || '127.0.0.1', () => {
       if (source.amr) extra.amr = source.amr;
       return extra;
     },
-    interactions: { url: async (ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy, url: async (ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       deviceFlow: { enabled: true },

@@ -77,10 +77,11 @@ class Provider:
         if self.process.stdout:
             self.process.stdout.close()
         self.config_path.unlink(missing_ok=True)
+        self.log_path.unlink(missing_ok=True)
 
     def log(self) -> str:
-        """What the provider wrote on stderr (for a failing test's message)."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        """What the provider wrote on stderr so far (for a failing test's message)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def endpoint(self, name: str) -> str:
         return self.discovery[name]
@@ -162,9 +163,10 @@ def start_provider(
         response.raise_for_status()
         provider.discovery = response.json()
     except BaseException as exc:
+        log = provider.log()
         provider.stop()
         if isinstance(exc, ProviderError):
-            raise ProviderError(f"{exc}\n{log_path.read_text(errors='replace')}") from None
+            raise ProviderError(f"{exc}\n{log}") from None
         raise
     return provider
 
