@@ -243,10 +243,10 @@ class Settings(BaseSettings):
     def _refuse_dev_secrets_in_production(self) -> "Settings":
         """Fail at start-up, not at the first request."""
         if self.environment == "production":
-            for name, value in (
-                ("SAMBAND_SESSION_SECRET", self.session_secret),
-                ("SAMBAND_OIDC__CLIENT_SECRET", self.oidc.client_secret),
-            ):
+            secrets = [("SAMBAND_SESSION_SECRET", self.session_secret)]
+            if not self.oidc.providers:  # the single issuer's client; unused when providers are listed
+                secrets.append(("SAMBAND_OIDC__CLIENT_SECRET", self.oidc.client_secret))
+            for name, value in secrets:
                 if value.get_secret_value() == DEV_SECRET:
                     raise ValueError(f"{name} must be set to a real secret in production")
             for provider in self.oidc.providers or ():

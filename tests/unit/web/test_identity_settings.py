@@ -96,6 +96,18 @@ def test_production_with_providers_needs_no_single_issuer(monkeypatch):
         Settings()
 
 
+def test_production_with_providers_needs_no_single_issuers_secret(monkeypatch):
+    """SAMBAND_OIDC__CLIENT_SECRET belongs to the single issuer, unused once providers are
+    listed: a deployment with providers must not be made to invent one."""
+    env = {"SAMBAND_ENVIRONMENT": "production", "SAMBAND_SESSION_SECRET": "a-real-one-" * 4,
+           "SAMBAND_DATABASE_URL": "postgresql://db/samband"}
+    assert not settings_from_env(monkeypatch, [IDPORTEN], **env).embedded_idp
+    monkeypatch.delenv("SAMBAND_OIDC__PROVIDERS")
+    monkeypatch.setenv("SAMBAND_OIDC__ISSUER", "https://idp.example.org")
+    with pytest.raises(ValidationError, match="SAMBAND_OIDC__CLIENT_SECRET must be set"):
+        Settings()
+
+
 def test_levels_are_ordered_and_a_missing_level_is_the_lowest():
     provider = ProviderConfig(**IDPORTEN)
     assert _enough(provider, "idporten-loa-high", "employee")
