@@ -29,7 +29,7 @@ from directory import query, service, store
 from directory import types as t
 from directory.columns import utcnow
 from directory.errors import ActorNotFound, Conflict, Forbidden, InvalidInput, NotFound, OrganisationNotFound
-from directory.models import Actor, DirectoryChange, Organisation, Relation
+from directory.models import Actor, DirectoryChange, IdentityLink, Organisation, Relation
 from directory.schemas import ActorCreate, OrganisationCreate
 
 AUDIT_LIMIT_MAX = 500
@@ -333,8 +333,21 @@ def update_actor(session: Session, by: By, ref: str, data: ActorUpdate) -> Actor
     org = store.get_organisation(session=session, organisation_id=actor.organisation_id) if actor.organisation_id else None
     _reindex(session, actor, org)
     record(session, by, "update", "actor", actor.id, detail)
+    _unlink_sign_ins(session, by, actor, changed=set(detail))
     session.commit()
     return actor
+
+
+def _unlink_sign_ins(session: Session, by: By, actor: Actor, *, changed: set[str]) -> None:
+    """A sign-in identity linked by an identifier that has now changed is forgotten: an
+    identity link wins over the linking rules, so a corrected national id, HPR number or
+    NAV ident would otherwise go on letting the old person in as this actor.  The next
+    sign-in links again, by the rules (docs/decisions/0014-identity-linking.md)."""
+    links = session.exec(select(IdentityLink).where(
+        IdentityLink.actor_id == actor.id, col(IdentityLink.matched_by).in_(changed))).all()
+    for link in links:
+        record(session, by, "unlink", "identity_link", link.id, {"matched_by": link.matched_by})
+        session.delete(link)
 
 
 def _reindex(session: Session, actor: Actor, org: Organisation | None) -> None:

@@ -14,9 +14,10 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from directory import admin
+from directory.models import IdentityLink
 from directory.schemas import ActorCreate
 from tests.support.api import sign_in
 from web.demo import synthetic_national_id, synthetic_org_number
@@ -95,6 +96,24 @@ def test_naming_a_new_manager_ends_the_previous_one_at_that_employer(world, oper
                                  "AND to_actor_id = :h"), {"h": d["hansen"]}).all()
     assert {(who, ended is not None) for who, ended in rows} == {(d["lise"], True), (new["id"], False)}
     assert [c["action"] for c in _changes(world)][-3:] == ["create", "end", "create"]
+
+
+def test_a_corrected_identifier_forgets_the_sign_in_linked_by_it(world, operator):
+    """A link wins over the linking rules, so when the operator corrects the HPR number a
+    sign-in was linked by, that link goes (audited); a link by another field stays."""
+    d = world.demo.actors
+    with Session(world.engine) as session:
+        session.add(IdentityLink(issuer="https://helseid.example", subject="pairwise-1", actor_id=d["solberg"],
+                                 matched_by="hpr_number"))
+        session.add(IdentityLink(issuer="https://idporten.example", subject="pairwise-2", actor_id=d["solberg"],
+                                 matched_by="national_id"))
+        session.commit()
+    operator.ok(operator.http.patch(f"/admin/actors/{d['solberg']}", json={"hpr_number": "9144999"}))
+    with Session(world.engine) as session:
+        left = session.exec(select(IdentityLink).where(IdentityLink.actor_id == d["solberg"])).all()
+    assert [link.matched_by for link in left] == ["national_id"]
+    assert [(c["action"], c["target_type"], c["detail"]) for c in _changes(world)][-1] == (
+        "unlink", "identity_link", {"matched_by": "hpr_number"})
 
 
 def test_bad_input_is_refused_with_what_to_fix_and_nothing_is_written(world, operator):
