@@ -20,6 +20,7 @@ from tests.support.oidc_harness import (  # noqa: F401  (oidc_provider is a fixt
     unverified_claims,
     unverified_header,
 )
+from tests.support.realm import CLI
 
 HANSEN_PID = "01017012345"
 RESOURCE = "https://samband.test/api"
@@ -33,13 +34,6 @@ OTHER = {
     "client_id": "another-service",
     "client_secret": "other-secret",
     "redirect_uris": ["http://127.0.0.1:9/other/callback"],
-}
-CLI = {
-    "client_id": "samband-cli",
-    "client_secret": None,
-    "application_type": "native",
-    "redirect_uris": ["http://127.0.0.1/callback"],
-    "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
 }
 
 
